@@ -1,0 +1,92 @@
+"""Command line: ``papernotes build``, ``papernotes init``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .build import BuildOptions, BuildResult, build
+from .diagnostics import Severity
+from .output import OutputError
+from .scaffold import ScaffoldError, init_site
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="papernotes",
+        description="Turn a folder of Markdown paper notes into a fast, offline static site.",
+    )
+    parser.add_argument("--version", action="version", version=f"papernotes {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = commands.add_parser("build", help="build the site into the output folder",
+                            description="Build the site from notes/ into the output folder (default: site/).")
+    p.add_argument("--root", type=Path, default=Path("."), help="site root holding notes/ and papernotes.yaml (default: .)")
+    p.add_argument("--output", "-o", type=Path, help="output folder (default: 'output' in papernotes.yaml, else site/)")
+    p.add_argument("--strict", action="store_true", help="fail, and keep the previous site, on any warning or error")
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each file written")
+    p.set_defaults(run=run_build)
+
+    p = commands.add_parser("init", help="create a new notes site with example notes",
+                            description="Create DIR with papernotes.yaml and a notes/ folder of example notes.")
+    p.add_argument("directory", type=Path, help="folder to create (must be empty or missing)")
+    p.add_argument("--empty", action="store_true", help="create notes/ with a single starter note instead of the examples")
+    p.set_defaults(run=run_init)
+    return parser
+
+
+def run_build(args: argparse.Namespace) -> int:
+    try:
+        result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict))
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report(result, quiet=args.quiet, verbose=args.verbose)
+    if result.diagnostics.errors or (args.strict and result.diagnostics.items):
+        return 1
+    return 0
+
+
+def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> None:
+    for item in result.diagnostics.items:
+        print(item, file=sys.stderr)
+    errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
+    if result.failed_notes:
+        print(f"left out {len(result.failed_notes)} note(s) with errors: {', '.join(result.failed_notes)}", file=sys.stderr)
+    where = result.config.output_path if result.written else "nothing written (--strict)"
+    if not quiet:
+        print(
+            f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors "
+            f"in {result.seconds:.2f} s -> {where}"
+        )
+
+
+def run_init(args: argparse.Namespace) -> int:
+    try:
+        created = init_site(args.directory, examples=not args.empty)
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"created {created} ({'starter note' if args.empty else 'example notes'}); next: cd {args.directory} && papernotes build")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

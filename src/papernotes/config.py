@@ -1,0 +1,94 @@
+"""The optional ``papernotes.yaml`` at the site root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostics, NoteError
+from .frontmatter import normalize_text, parse_yaml
+from .model import STATUS_LABELS, Status
+
+CONFIG_NAME = "papernotes.yaml"
+
+
+@dataclass
+class SiteConfig:
+    root: Path
+    title: str = "Paper Notes"
+    author: str = ""
+    description: str = "Reading notes on papers"
+    base_url: str = "/"
+    language: str = "zh-CN"
+    output: str = "site"
+    notes_dir: str = "notes"
+    category_order: list[str] = field(default_factory=list)
+    status_labels: dict[Status, str] = field(default_factory=lambda: dict(STATUS_LABELS))
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def notes_path(self) -> Path:
+        return self.root / self.notes_dir
+
+    @property
+    def output_path(self) -> Path:
+        return (self.root / self.output).resolve()
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+
+_STRING_KEYS = ("title", "author", "description", "base_url", "language", "output", "notes_dir")
+KNOWN_KEYS = set(_STRING_KEYS) | {"category_order", "status_labels", "params"}
+
+
+def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
+    """Read ``papernotes.yaml``; unknown keys and bad values are warnings, never fatal."""
+    root = root.resolve()
+    config = SiteConfig(root=root)
+    path = root / CONFIG_NAME
+    if not path.exists():
+        return config
+    shown = CONFIG_NAME
+    try:
+        text = normalize_text(path.read_text(encoding="utf-8"))
+        front = parse_yaml(text, first_line=1)
+    except UnicodeDecodeError:
+        diagnostics.error(shown, None, "is not UTF-8 text; using the default settings")
+        return config
+    except NoteError as exc:
+        diagnostics.error(shown, exc.line, exc.message + "; using the default settings")
+        return config
+    data, lines = front.data, front.key_lines
+    for key, value in data.items():
+        line = lines.get(key)
+        if key in _STRING_KEYS:
+            if value is None or isinstance(value, (dict, list)):
+                diagnostics.warn(shown, line, f"'{key}' should be text; ignored")
+                continue
+            setattr(config, key, str(value).strip())
+        elif key == "category_order":
+            if isinstance(value, list):
+                config.category_order = [str(v).strip() for v in value]
+            else:
+                diagnostics.warn(shown, line, "'category_order' should be a list of category names; ignored")
+        elif key == "status_labels":
+            if not isinstance(value, dict):
+                diagnostics.warn(shown, line, "'status_labels' should map read/unread/skimmed/triage to labels")
+                continue
+            for name, label in value.items():
+                try:
+                    config.status_labels[Status(str(name))] = str(label)
+                except ValueError:
+                    diagnostics.warn(shown, line, f"status_labels: '{name}' is not one of read, unread, skimmed, triage")
+        elif key == "params":
+            config.extra.update(value if isinstance(value, dict) else {})
+        else:
+            diagnostics.warn(shown, line, f"unknown setting '{key}' (known: {', '.join(sorted(KNOWN_KEYS))})")
+    if not config.base_url.endswith("/"):
+        config.base_url += "/"
+    return config

@@ -1,0 +1,57 @@
+"""What every emitter may read: the site, the rendered notes and the theme."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import __version__
+from ..model import STATUS_EMOJI, Note, RenderedNote, Status
+from ..render.links import relative_href
+from ..site import Site, category_url, term_url
+from ..theme import Theme
+from ..urls import href
+
+
+@dataclass
+class EmitContext:
+    site: Site
+    rendered: dict[str, RenderedNote]  # note key -> rendered body
+    theme: Theme
+    env: jinja2.Environment
+    asset_files: list[Path] = field(default_factory=list)  # files under notes/ to copy
+    live_reload: bool = False  # serve mode adds the reload script
+    build_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    def render_page(self, template: str, path: str, title: str, *, absolute: bool = False, **values: Any) -> bytes:
+        """Render one page; its links are relative to ``path`` (so any sub-path works), or start
+        from ``base_url`` when ``absolute`` (the 404 page is served at arbitrary paths)."""
+        base = self.site.config.base_url
+
+        def url(target: str) -> str:
+            return href(base + target) if absolute else relative_href(path, target)
+
+        page = {"path": path, "title": title}
+        context = {
+            "site": self.site,
+            "config": self.site.config,
+            "page": page,
+            "url": url,
+            "statuses": list(Status),
+            "status_emoji": STATUS_EMOJI,
+            "status_labels": self.site.config.status_labels,
+            "rendered": self.rendered,
+            "live_reload": self.live_reload,
+            "version": __version__,
+            "term_url": term_url,
+            "category_url": category_url,
+            **values,
+        }
+        return self.env.get_template(template).render(context).encode("utf-8")
+
+    def keys(self, notes: list[Note]) -> frozenset[str]:
+        return frozenset(n.key for n in notes)

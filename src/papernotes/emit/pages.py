@@ -1,0 +1,97 @@
+"""HTML pages: one per note, the home page, list pages per category/tag/venue/year/status, 404."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from . import Output
+from .context import EmitContext
+
+
+class NotePages:
+    name = "note pages"
+
+    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        for note in ctx.site.notes:
+            previous, following = ctx.site.neighbours.get(note.key, (None, None))
+            deps = {note.key} | {n.key for n in (previous, following) if n is not None}
+
+            def render(note=note, previous=previous, following=following) -> bytes:
+                return ctx.render_page(
+                    "note.html", note.url, note.title, note=note, body=ctx.rendered[note.key],
+                    previous=previous, next=following,
+                )
+
+            yield Output(note.url, frozenset(deps), render)
+
+
+class HomePage:
+    name = "home page"
+
+    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        yield Output("index.html", None, lambda: ctx.render_page("index.html", "index.html", ctx.site.config.title))
+
+
+class CategoryPages:
+    name = "category pages"
+
+    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        for category in ctx.site.all_categories():
+            notes = category.all_notes()
+
+            def render(category=category) -> bytes:
+                return ctx.render_page("category.html", category.url, category.title, category=category)
+
+            yield Output(category.url, ctx.keys(notes), render)
+
+
+class TermPages:
+    """A page per tag, venue, year and status."""
+
+    name = "term pages"
+
+    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        site = ctx.site
+        for terms in (site.tags, site.venues, site.years, site.statuses):
+            for term in terms:
+                def render(term=term) -> bytes:
+                    return ctx.render_page("term.html", term.url, term_title(ctx, term), term=term)
+
+                yield Output(term.url, ctx.keys(term.notes), render)
+
+
+def term_title(ctx: EmitContext, term) -> str:
+    if term.kind == "status":
+        from ..model import Status
+
+        return ctx.site.config.status_labels[Status(term.slug)]
+    return term.name
+
+
+class IndexPages:
+    """Overview pages listing every category, tag, venue and year with counts."""
+
+    name = "index pages"
+    KINDS = {
+        "categories": "Categories 分类",
+        "tags": "Tags 标签",
+        "venues": "Venues 会议/期刊",
+        "years": "Years 年份",
+    }
+
+    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        for kind, title in self.KINDS.items():
+            path = f"{kind}/index.html"
+
+            def render(kind=kind, title=title, path=path) -> bytes:
+                terms = ctx.site.all_categories() if kind == "categories" else getattr(ctx.site, kind)
+                return ctx.render_page("terms.html", path, title, kind=kind, terms=terms)
+
+            yield Output(path, None, render)
+
+
+class NotFoundPage:
+    name = "404 page"
+
+    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        yield Output("404.html", frozenset(), lambda: ctx.render_page("404.html", "404.html", "Not found", absolute=True))

@@ -1,0 +1,256 @@
+"""Validate front-matter values and turn them into the fields of a Note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .diagnostics import NoteError
+from .model import Link, Status, UNCATEGORIZED
+from .urls import guess_label, url_problem
+
+STATUS_ALIASES: dict[str, Status] = {}
+for _status, _aliases in {
+    Status.READ: ["read", "done", "✅", "✔", "✔️", ":white_check_mark:", ":heavy_check_mark:", "已阅读", "已读"],
+    Status.UNREAD: ["unread", "todo", "❌", ":x:", "未阅读", "未读"],
+    Status.SKIMMED: ["skimmed", "skim", "⬜", "⬜️", ":white_large_square:", "已泛读", "泛读"],
+    Status.TRIAGE: ["triage", "🟧", ":orange_square:", "待分类"],
+}.items():
+    for _alias in _aliases:
+        STATUS_ALIASES[_alias] = _status
+
+KNOWN_KEYS = {
+    "title", "status", "category", "categories", "tags", "venue", "year", "authors", "author",
+    "date", "summary", "links", "arxiv", "doi",
+}
+
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+
+
+@dataclass
+class NoteFields:
+    title: str
+    status: Status
+    category: tuple[str, ...]
+    tags: tuple[str, ...]
+    venue: str | None
+    year: int | None
+    authors: tuple[str, ...]
+    date: dt.date | None
+    summary: str | None
+    links: tuple[Link, ...]
+    extra: dict[str, Any]
+    arxiv: str | None
+    doi: str | None
+    body: str
+    body_line: int
+
+
+def parse_status(value: Any) -> Status:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Status.UNREAD
+    text = str(value).strip()
+    status = STATUS_ALIASES.get(text) or STATUS_ALIASES.get(text.lower())
+    if status is None:
+        accepted = ", ".join(s.value for s in Status)
+        raise NoteError(
+            f"status '{text}' is not one of {accepted} "
+            "(also accepted: ✅ ❌ ⬜ 🟧, :white_check_mark: :x: :white_large_square: :orange_square:, "
+            "已阅读 未阅读 已泛读 待分类)"
+        )
+    return status
+
+
+def parse_category(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return (UNCATEGORIZED,)
+    if isinstance(value, list):  # Jekyll-style ``categories: [a, b]`` means a nested path
+        parts = [str(v) for v in value]
+    else:
+        parts = str(value).split("/")
+    parts = [" ".join(p.split()) for p in parts]
+    parts = [p for p in parts if p]
+    return tuple(parts) or (UNCATEGORIZED,)
+
+
+def parse_list(value: Any, *, split_on: str = ",") -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        items = [str(v) for v in value if v is not None]
+    else:
+        text = str(value)
+        if split_on == "," and "，" in text:  # full-width comma
+            text = text.replace("，", ",")
+        items = text.split(split_on)
+    seen: dict[str, None] = {}
+    for item in items:
+        item = " ".join(item.split())
+        if item:
+            seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def parse_authors(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) and "," not in value and " and " in value:
+        return parse_list(value, split_on=" and ")
+    return parse_list(value)
+
+
+def parse_year(value: Any, venue: str | None) -> int | None:
+    if value is not None and str(value).strip():
+        match = _YEAR.search(str(value))
+        if not match:
+            raise NoteError(f"year '{value}' is not a four-digit year such as 2023")
+        return int(match.group(1))
+    if venue:
+        match = _YEAR.search(venue)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    match = _DATE.match(str(value).strip())
+    if match:
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            pass
+    raise NoteError(f"date '{value}' is not a date like 2024-03-05")
+
+
+def parse_links(value: Any) -> tuple[Link, ...]:
+    links: list[Link] = []
+    if isinstance(value, dict):
+        pairs = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, (list, tuple)):
+        pairs = []
+        for item in value:
+            if isinstance(item, dict) and len(item) == 1:  # ``- Code: https://...``
+                (k, v), = item.items()
+                pairs.append((str(k), v))
+            else:
+                pairs.append(("", item))
+    elif value is None:
+        pairs = []
+    else:
+        pairs = [("", value)]
+    for label, url in pairs:
+        if not isinstance(url, str) or not url.strip():
+            raise NoteError(f"link '{label or url}' has no URL; expected 'label: https://…'")
+        url = url.strip()
+        problem = url_problem(url)
+        if problem:
+            raise NoteError(f"link '{url}' {problem}")
+        links.append(Link(label.strip() or guess_label(url), url))
+    return tuple(links)
+
+
+def parse_arxiv(value: Any) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    arxiv_id = str(value).strip().removeprefix("arXiv:").removeprefix("arxiv:").strip()
+    if not _ARXIV_ID.match(arxiv_id):
+        raise NoteError(f"arxiv '{value}' is not an arXiv id such as 2302.04237")
+    return arxiv_id
+
+
+def id_links(arxiv_id: str | None, doi: Any, existing: tuple[Link, ...]) -> tuple[Link, ...]:
+    """Abstract and PDF links for an arXiv id, a link for a DOI; none twice."""
+    wanted = []
+    if arxiv_id:
+        wanted += [Link("arXiv", f"https://arxiv.org/abs/{arxiv_id}"), Link("PDF", f"https://arxiv.org/pdf/{arxiv_id}")]
+    if doi is not None and str(doi).strip():
+        wanted.append(Link("DOI", "https://doi.org/" + str(doi).strip().removeprefix("https://doi.org/")))
+    have = {link.url.rstrip("/") for link in existing}
+    return existing + tuple(link for link in wanted if link.url not in have)
+
+
+def title_from_body(body: str) -> tuple[str | None, str]:
+    """The first ``# heading`` of a body (outside code fences) and the body without it."""
+    lines = body.split("\n")
+    in_fence = False
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_fence:
+            continue
+        match = _H1.match(line)
+        if match:
+            rest = lines[:index] + lines[index + 1 :]
+            return match.group(1).strip(), "\n".join(rest)
+        if stripped and not stripped.startswith("<!--"):
+            # Only a heading before any prose counts as the title.
+            if not stripped.startswith("#"):
+                return None, body
+    return None, body
+
+
+def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line: int,
+                fallback_title: str, key_lines: dict[str, int]) -> NoteFields:
+    """Validate front matter; raises NoteError with the offending key's line."""
+
+    def at(key: str, func, *args):
+        try:
+            return func(*args)
+        except NoteError as exc:
+            exc.line = exc.line or key_lines.get(key)
+            raise
+
+    heading, body_without_heading = title_from_body(body)
+    title_value = data.get("title")
+    if data and "title" in data:
+        if title_value is None or not str(title_value).strip():
+            raise NoteError("title is empty; write 'title: The Paper Title'", key_lines.get("title"))
+        # ``title: 996`` or ``title: 2023-01-01`` keep the text as written, not a number or date.
+        title = raw.get("title", str(title_value)).strip() if not isinstance(title_value, (list, dict)) else None
+        if title is None:
+            raise NoteError("title must be text, not a list or mapping", key_lines.get("title"))
+        if heading is not None and heading == title:
+            body = body_without_heading
+    elif data:
+        raise NoteError("front matter has no 'title'; add 'title: The Paper Title'", 1)
+    elif heading is not None:
+        title, body = heading, body_without_heading
+    else:
+        title = fallback_title
+
+    venue_value = data.get("venue")
+    venue = " ".join(str(venue_value).split()) if venue_value not in (None, "") else None
+    summary_value = data.get("summary")
+    summary = " ".join(str(summary_value).split()) if summary_value not in (None, "") else None
+    category_key = "category" if "category" in data else "categories"
+    authors_key = "authors" if "authors" in data else "author"
+    extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
+    arxiv_id = at("arxiv", parse_arxiv, raw.get("arxiv", data.get("arxiv")))
+    return NoteFields(
+        title=" ".join(title.split()),
+        status=at("status", parse_status, data.get("status")),
+        category=at(category_key, parse_category, data.get(category_key)),
+        tags=at("tags", parse_list, data.get("tags")),
+        venue=venue,
+        year=at("year", parse_year, data.get("year"), venue),
+        authors=at(authors_key, parse_authors, data.get(authors_key)),
+        date=at("date", parse_date, data.get("date")),
+        summary=summary,
+        links=id_links(arxiv_id, data.get("doi"),
+                       at("links", parse_links, data.get("links"))),
+        extra=extra,
+        arxiv=arxiv_id,
+        doi=str(data["doi"]).strip() if data.get("doi") not in (None, "") else None,
+        body=body,
+        body_line=body_line,
+    )

@@ -1,0 +1,122 @@
+"""Split a note's text into YAML front matter and body, and parse the YAML safely with line numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .diagnostics import NoteError
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_END_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+# ``title：xxx`` typed with a full-width colon (common with Chinese input methods).
+_FULLWIDTH_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*：[ \t]*", re.MULTILINE)
+# ``status: :x:`` is not valid YAML (a colon ends the value); read it as the string it means.
+_SHORTCODE_VALUE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]+(:[a-z0-9_+\-]+:)[ \t]*$", re.MULTILINE)
+
+
+@dataclass
+class FrontMatter:
+    data: dict[str, Any]
+    key_lines: dict[str, int]  # key -> 1-based line in the file
+    raw_scalars: dict[str, str] = field(default_factory=dict)  # key -> scalar exactly as written
+    present: bool = False
+
+
+@dataclass
+class SplitNote:
+    front: FrontMatter
+    body: str
+    body_line: int  # 1-based line where the body starts
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loader that refuses anchors/aliases (no "billion laughs") and keeps duplicate keys visible."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "YAML aliases (*name) are not allowed in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def normalize_text(text: str) -> str:
+    """Drop a BOM and turn CRLF / lone CR line endings into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str) -> SplitNote:
+    """Split normalised note text; raises NoteError for broken front matter."""
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        return SplitNote(FrontMatter({}, {}), text, 1)
+    for end in range(1, len(lines)):
+        if _END_FENCE.match(lines[end]):
+            break
+    else:
+        raise NoteError("front matter starts with '---' but has no closing '---' line", 1)
+    yaml_text = "\n".join(lines[1:end])
+    front = parse_yaml(yaml_text, first_line=2)
+    body = "\n".join(lines[end + 1 :])
+    return SplitNote(front, body, end + 2)
+
+
+def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
+    yaml_text = _FULLWIDTH_KEY.sub(r"\1: ", yaml_text)
+    yaml_text = _SHORTCODE_VALUE.sub(r'\1: "\2"', yaml_text)
+    if not yaml_text.strip():
+        return FrontMatter({}, {}, present=True)
+    loader = _NoAliasLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return FrontMatter({}, {}, present=True)
+        if not isinstance(node, yaml.MappingNode):
+            raise NoteError(
+                "front matter must be a mapping of 'key: value' lines, "
+                f"found a {_node_kind(node)}",
+                first_line + node.start_mark.line,
+            )
+        key_lines: dict[str, int] = {}
+        raw: dict[str, str] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise NoteError("front matter keys must be plain words", first_line + key_node.start_mark.line)
+            name = str(key_node.value)
+            if name in key_lines:
+                raise NoteError(
+                    f"key '{name}' appears twice (first on line {key_lines[name]})",
+                    first_line + key_node.start_mark.line,
+                )
+            key_lines[name] = first_line + key_node.start_mark.line
+            if isinstance(value_node, yaml.ScalarNode):
+                raw[name] = str(value_node.value)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise NoteError(f"invalid YAML in front matter: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise NoteError(f"invalid YAML in front matter: {exc}", first_line) from None
+    except RecursionError:
+        raise NoteError("front matter is nested too deeply", first_line) from None
+    finally:
+        loader.dispose()
+    data = {str(k): v for k, v in data.items()}
+    return FrontMatter(data, key_lines, raw, present=True)
+
+
+def _node_kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "list"
+    return "single value"

@@ -1,0 +1,126 @@
+"""Load stage: the files under ``notes/`` become validated Note objects and a list of assets."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostics, NoteError
+from .fields import note_fields
+from .frontmatter import normalize_text, split
+from .model import Note
+from .urls import slugify
+
+NOTE_SUFFIXES = (".md", ".markdown")
+MAX_NOTE_BYTES = 20 * 1024 * 1024
+_EDITOR_LEFTOVER = re.compile(r"(^\.#)|(^#.*#$)|(~$)|(\.(swp|swo|swx|swpx|tmp|bak|orig|rej)$)|(^4913$)|(\.kate-swp$)")
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden files and the leftovers editors write beside a file while saving it."""
+    return name.startswith(".") or bool(_EDITOR_LEFTOVER.search(name))
+
+
+def is_note_file(name: str) -> bool:
+    return name.lower().endswith(NOTE_SUFFIXES) and not is_ignored(name)
+
+
+@dataclass
+class LoadedNotes:
+    notes: list[Note] = field(default_factory=list)
+    assets: list[Path] = field(default_factory=list)  # non-Markdown files under notes/
+    failed: list[str] = field(default_factory=list)  # rel paths of notes left out
+
+
+def walk(notes_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(note files, asset files) under ``notes_dir``, sorted, skipping hidden and leftover files."""
+    notes: list[Path] = []
+    assets: list[Path] = []
+    if not notes_dir.is_dir():
+        return notes, assets
+    for dirpath, dirnames, filenames in os.walk(notes_dir):
+        dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
+        base = Path(dirpath)
+        for name in sorted(filenames):
+            if is_ignored(name):
+                continue
+            path = base / name
+            (notes if name.lower().endswith(NOTE_SUFFIXES) else assets).append(path)
+    return notes, assets
+
+
+def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
+    """Read and validate one note; raises NoteError (with a line when known)."""
+    size = path.stat().st_size
+    if size > MAX_NOTE_BYTES:
+        raise NoteError(f"is {size // (1024 * 1024)} MB; notes larger than {MAX_NOTE_BYTES // (1024 * 1024)} MB are skipped")
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise NoteError("is not a text file (it contains NUL bytes); is it a PDF or image saved as .md?")
+    text = decode(raw)
+    text = normalize_text(text).replace("\x00", "\ufffd")
+    parts = split(text)
+    key = path.relative_to(notes_dir).with_suffix("").as_posix()
+    fields = note_fields(parts.front.data, parts.front.raw_scalars, parts.body, parts.body_line,
+                         fallback_title=path.stem, key_lines=parts.front.key_lines)
+    return Note(
+        source=path,
+        rel_path=display_path(path, root),
+        key=key,
+        slug="/".join(slugify(p, "note") for p in key.split("/")),
+        mtime=path.stat().st_mtime,
+        **{f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)},
+    )
+
+
+def decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise NoteError(f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8", line) from None
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics) -> LoadedNotes:
+    paths, assets = walk(notes_dir)
+    loaded = LoadedNotes(assets=assets)
+    for path in paths:
+        try:
+            loaded.notes.append(load_note(path, root, notes_dir))
+        except NoteError as exc:
+            shown = display_path(path, root)
+            diagnostics.error(shown, exc.line, exc.message)
+            loaded.failed.append(shown)
+        except OSError as exc:
+            shown = display_path(path, root)
+            diagnostics.error(shown, None, f"cannot be read: {exc.strerror or exc}")
+            loaded.failed.append(shown)
+    dedupe_slugs(loaded.notes, diagnostics)
+    return loaded
+
+
+def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics) -> None:
+    """Two files whose names slugify alike (``LoRA.md`` and ``lora.md``) get distinct pages."""
+    taken: dict[str, Note] = {}
+    for note in notes:
+        slug = note.slug
+        if slug in taken:
+            n = 2
+            while f"{slug}-{n}" in taken:
+                n += 1
+            diagnostics.warn(note.rel_path, None,
+                             f"page name '{slug}' is already used by {taken[slug].rel_path}; using '{slug}-{n}'")
+            note.slug = f"{slug}-{n}"
+        taken[note.slug] = note

@@ -1,0 +1,88 @@
+"""The data a build passes between its stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class Status(enum.Enum):
+    READ = "read"
+    UNREAD = "unread"
+    SKIMMED = "skimmed"
+    TRIAGE = "triage"
+
+    @property
+    def emoji(self) -> str:
+        return STATUS_EMOJI[self]
+
+
+STATUS_EMOJI = {
+    Status.READ: "✅",
+    Status.UNREAD: "❌",
+    Status.SKIMMED: "⬜",
+    Status.TRIAGE: "🟧",
+}
+
+#: Default human labels; a site may override them in papernotes.yaml (``status_labels``).
+STATUS_LABELS = {
+    Status.READ: "Read 已阅读",
+    Status.UNREAD: "Unread 未阅读",
+    Status.SKIMMED: "Skimmed 已泛读",
+    Status.TRIAGE: "Triage 待分类",
+}
+
+UNCATEGORIZED = "Uncategorized"
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass
+class Note:
+    """One paper note, validated, with its Markdown body not yet rendered."""
+
+    source: Path  # absolute path of the .md file
+    rel_path: str  # path shown in messages, relative to the site root ("notes/peft/lora.md")
+    key: str  # path below the notes folder without extension ("peft/lora"); unique per note
+    slug: str  # URL-safe form of ``key``; the page is written to ``notes/<slug>.html``
+    title: str
+    status: Status
+    category: tuple[str, ...]  # nested parts, never empty
+    tags: tuple[str, ...] = ()
+    venue: str | None = None
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    date: dt.date | None = None
+    summary: str | None = None
+    links: tuple[Link, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    arxiv: str | None = None
+    doi: str | None = None
+    body: str = ""
+    body_line: int = 1  # 1-based line in the file where ``body`` starts
+    mtime: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"notes/{self.slug}.html"
+
+    @property
+    def category_path(self) -> str:
+        return "/".join(self.category)
+
+
+@dataclass
+class RenderedNote:
+    """A note's body as HTML, with what the renderer learned about it."""
+
+    html: str
+    excerpt_html: str  # summary or first section, for the home page
+    headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, id, text)
+    assets: list[Path] = field(default_factory=list)  # files under notes/ the body references

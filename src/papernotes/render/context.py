@@ -1,0 +1,24 @@
+"""What the Markdown rules need to know about the note being rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import Diagnostics
+from ..mathml import MathConverter
+from ..model import Note
+from .links import LinkTargets
+
+
+@dataclass
+class RenderContext:
+    note: Note
+    targets: LinkTargets
+    math: MathConverter
+    diagnostics: Diagnostics
+    assets: list[Path] = field(default_factory=list)
+
+    def warn(self, body_line: int, message: str) -> None:
+        """``body_line`` is 0-based within the body, as markdown-it counts."""
+        self.diagnostics.warn(self.note.rel_path, self.note.body_line + body_line, message)

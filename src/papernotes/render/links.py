@@ -1,0 +1,92 @@
+"""Relative links and images in a note: to other notes, to files copied into the site, or missing."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from ..model import Note
+from ..urls import href
+
+_SCHEME_OR_SPECIAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*:|//|#|\?)")
+
+
+@dataclass
+class LinkTargets:
+    """What relative links in notes can point at; shared by every note of one build."""
+
+    root: Path  # site root, resolved
+    notes_dir: Path  # resolved
+    notes_by_source: dict[Path, Note]  # resolved source path -> note
+    asset_files: set[Path] = field(default_factory=set)  # resolved asset paths under notes_dir
+
+
+@dataclass
+class Resolution:
+    url: str | None  # site-relative path of the target (no leading slash), or None to keep as written
+    asset: Path | None = None
+    problem: str | None = None
+
+
+def asset_url(targets: LinkTargets, path: Path) -> str:
+    return "notes/" + path.relative_to(targets.notes_dir).as_posix()
+
+
+def resolve(targets: LinkTargets, note: Note, url: str) -> Resolution:
+    if not url or _SCHEME_OR_SPECIAL.match(url):
+        return Resolution(None)
+    path_part, sep, fragment = url.partition("#")
+    path_part = path_part.split("?", 1)[0]
+    if not path_part:
+        return Resolution(None)
+    raw = unquote(path_part)
+    if raw.startswith("/"):
+        candidates = [targets.notes_dir / raw.lstrip("/"), targets.root / raw.lstrip("/")]
+    else:
+        candidates = [note.source.parent / raw]
+    for candidate in candidates:
+        target = Path(os.path.normpath(candidate))
+        if target in targets.notes_by_source:
+            page = targets.notes_by_source[target].url
+            return Resolution(page + (sep + fragment if sep else ""))
+        if target in targets.asset_files:
+            return Resolution(asset_url(targets, target) + (sep + fragment if sep else ""), asset=target)
+    target = Path(os.path.normpath(candidates[0]))
+    if target.suffix.lower() in (".md", ".markdown") and target.exists():
+        return Resolution(None, problem=f"links to '{url}', a note that has errors and was left out")
+    if target.exists() and not _inside(target, targets.notes_dir):
+        return Resolution(None, problem=f"links to '{url}', which is outside the notes folder and is not copied")
+    return Resolution(None, problem=f"links to '{url}', which does not exist{_case_hint(target)}")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _case_hint(target: Path) -> str:
+    folder = target.parent
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return ""
+    lowered = target.name.lower()
+    for name in names:
+        if name.lower() == lowered:
+            return f" (did you mean '{name}'? letter case differs)"
+    return ""
+
+
+def relative_href(from_page: str, to_path: str) -> str:
+    """A link from one site page to another site path, relative so any sub-path works."""
+    target, sep, fragment = to_path.partition("#")
+    start = posixpath.dirname(from_page) or "."
+    rel = posixpath.relpath(target, start) if target else ""
+    return href(rel) + (sep + fragment if sep else "")

@@ -1,0 +1,127 @@
+"""One pass over the parsed tokens of a note: math to MathML, emoji shortcodes, and relative links.
+
+It runs as the last core rule of markdown-it, so every token (footnotes and ``<summary>`` text
+included) is seen once, with the line it came from for warnings.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import emoji
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from ..mathml import MathError
+from .context import RenderContext
+from .links import relative_href, resolve
+from .math import MATH_BLOCK_TYPES, MATH_INLINE_TYPES, PIPE_STAND_IN
+
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
+_HTML_URL_ATTR = re.compile(r"""(\s(?:src|href)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+
+
+def postprocess_rule(state: StateCore) -> None:
+    context = state.env.get("papernotes") if isinstance(state.env, dict) else None
+    if context is None:
+        return
+    line = 0
+    for token in state.tokens:
+        if token.map:
+            line = token.map[0]
+        if token.type in MATH_BLOCK_TYPES:
+            _math_block(context, token, line)
+        elif token.type == "html_block":
+            token.content = _rewrite_html_urls(context, token.content, line)
+        elif token.type == "inline" and token.children:
+            _inline_children(context, token.children, line)
+
+
+def _inline_children(context: RenderContext, children: list[Token], line: int) -> None:
+    in_autolink = 0
+    for child in children:
+        kind = child.type
+        if kind in MATH_INLINE_TYPES:
+            display = MATH_INLINE_TYPES[kind]
+            child.type = "html_inline"
+            child.content = _math(context, child.content, display, line)
+        elif kind == "text":
+            if not in_autolink and ":" in child.content and _SHORTCODE.search(child.content):
+                child.content = emoji.emojize(child.content, language="alias")
+        elif kind == "link_open":
+            if child.markup in ("linkify", "autolink"):
+                in_autolink += 1
+            _rewrite_attr(context, child, "href", line)
+        elif kind == "link_close":
+            in_autolink = max(0, in_autolink - 1)
+        elif kind == "image":
+            _rewrite_attr(context, child, "src", line)
+        elif kind == "html_inline":
+            child.content = _rewrite_html_urls(context, child.content, line)
+        if child.children:
+            _inline_children(context, child.children, line)
+
+
+def _math(context: RenderContext, tex: str, display: bool, line: int) -> str:
+    tex = tex.replace(PIPE_STAND_IN, "|").strip()
+    try:
+        return context.math.to_mathml(tex, display=display)
+    except MathError as exc:
+        context.warn(line, f"formula could not be converted ({exc}): {_clip(tex)}")
+        source = html.escape(tex)
+        message = html.escape(str(exc), quote=True)
+        if display:
+            return f'<pre class="math-error" title="{message}">{source}</pre>'
+        return f'<code class="math-error" title="{message}">{source}</code>'
+
+
+def _math_block(context: RenderContext, token: Token, line: int) -> None:
+    content = token.content
+    if token.type == "amsmath":
+        content = content.strip()
+    token.content = f'<div class="math-display">{_math(context, content, True, line)}</div>\n'
+    token.type = "html_block"
+
+
+def _rewrite_attr(context: RenderContext, token: Token, name: str, line: int) -> None:
+    value = token.attrGet(name)
+    if not isinstance(value, str):
+        return
+    new = _resolve(context, value, line)
+    if new is not None:
+        token.attrSet(name, new)
+
+
+def _resolve(context: RenderContext, url: str, line: int) -> str | None:
+    result = resolve(context.targets, context.note, url)
+    if result.problem:
+        context.warn(line, result.problem)
+    if result.asset is not None:
+        context.assets.append(result.asset)
+    if result.url is None:
+        return None
+    return relative_href(context.note.url, result.url)
+
+
+def _rewrite_html_urls(context: RenderContext, content: str, line: int) -> str:
+    if "src" not in content and "href" not in content:
+        return content
+
+    def replace(match: re.Match[str]) -> str:
+        new = _resolve(context, html.unescape(match.group(3)), line)
+        if new is None:
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}{html.escape(new, quote=True)}{match.group(2)}"
+
+    return _HTML_URL_ATTR.sub(replace, content)
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def postprocess_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.push("papernotes_postprocess", postprocess_rule)

@@ -1,0 +1,64 @@
+"""``papernotes init``: a new site with a config file and example notes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .config import CONFIG_NAME
+from .loader import is_ignored
+from .theme import default_theme_dir
+
+
+class ScaffoldError(Exception):
+    pass
+
+
+CONFIG_TEMPLATE = """\
+# papernotes site settings; every key is optional.
+title: {title}
+description: Reading notes on papers 论文阅读笔记
+author: ""
+language: zh-CN
+# base_url: /papers/        # when the site is served under a sub-path (GitHub project pages)
+# output: site
+# category_order: [Prompting, Parameter-Efficient Fine-Tuning]
+# status_labels: {{read: 已读, unread: 未读, skimmed: 略读, triage: 待分类}}
+"""
+
+STARTER_NOTE = """\
+---
+title: My First Paper
+status: unread
+category: Getting Started
+tags: [example]
+venue: arXiv 2024
+summary: Replace this note with your own.
+---
+
+Write your notes here in Markdown. Math such as $E = mc^2$ is rendered at build time.
+
+<details>
+<summary>Collapsible section</summary>
+
+Markdown **inside** works too.
+</details>
+"""
+
+GITIGNORE = "site/\n.papernotes-cache/\n.papernotes-tmp-*/\n"
+
+
+def init_site(directory: Path, examples: bool = True) -> Path:
+    directory = directory.resolve()
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise ScaffoldError(f"{directory} exists and is not empty; nothing was changed")
+    notes = directory / "notes"
+    notes.mkdir(parents=True)
+    (directory / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(title=directory.name or "Paper Notes"), encoding="utf-8")
+    (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    if examples:
+        shutil.copytree(default_theme_dir("example-notes"), notes, dirs_exist_ok=True,
+                        ignore=lambda folder, names: [n for n in names if is_ignored(n)])
+    else:
+        (notes / "my-first-paper.md").write_text(STARTER_NOTE, encoding="utf-8")
+    return directory

@@ -1,0 +1,146 @@
+"""The site model: notes in display order and the list pages they fall into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .config import SiteConfig
+from .model import Note, Status, UNCATEGORIZED
+from .urls import slugify, slugify_path
+
+
+def term_url(kind: str, name: str) -> str:
+    """Page of one tag, venue, year or status (``kind`` is tags, venues, years or status)."""
+    return f"{kind}/{slugify(str(name), kind)}.html"
+
+
+def category_url(path: tuple[str, ...] | list[str]) -> str:
+    return f"categories/{slugify_path(tuple(path), 'category')}.html"
+
+
+@dataclass
+class Term:
+    """One list page: a tag, venue, year or status, and its notes."""
+
+    kind: str  # "tags", "venues", "years", "status"
+    name: str  # as shown
+    slug: str
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return term_url(self.kind, self.name)
+
+
+@dataclass
+class Category:
+    name: str
+    path: tuple[str, ...]
+    children: list["Category"] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # directly in this category
+
+    @property
+    def slug(self) -> str:
+        return slugify_path(self.path, "category")
+
+    @property
+    def url(self) -> str:
+        return category_url(self.path)
+
+    @property
+    def title(self) -> str:
+        return " / ".join(self.path)
+
+    def all_notes(self) -> list[Note]:
+        found = list(self.notes)
+        for child in self.children:
+            found.extend(child.all_notes())
+        return found
+
+    def walk(self) -> Iterable["Category"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    notes: list[Note]  # every note, in home-page order
+    categories: list[Category]  # top level, in display order
+    tags: list[Term]
+    venues: list[Term]
+    years: list[Term]
+    statuses: list[Term]
+    neighbours: dict[str, tuple[Note | None, Note | None]]  # note key -> (previous, next) in its category
+
+    def all_categories(self) -> list[Category]:
+        return [c for top in self.categories for c in top.walk()]
+
+    def status_count(self, status: Status) -> int:
+        return sum(1 for n in self.notes if n.status is status)
+
+
+def note_order(note: Note) -> tuple:
+    """Newest papers first, then by title."""
+    return (-(note.year or 0), note.title.casefold(), note.key)
+
+
+def build_site(config: SiteConfig, notes: list[Note]) -> Site:
+    root = Category("", ())
+    index: dict[tuple[str, ...], Category] = {(): root}
+    for note in sorted(notes, key=note_order):
+        parent = root
+        for depth in range(1, len(note.category) + 1):
+            path = note.category[:depth]
+            if path not in index:
+                node = Category(path[-1], path)
+                index[path] = node
+                parent.children.append(node)
+            parent = index[path]
+        parent.notes.append(note)
+    _sort_categories(root, config.category_order)
+    ordered: list[Note] = []
+    neighbours: dict[str, tuple[Note | None, Note | None]] = {}
+    for category in root.walk():
+        members = category.notes
+        for i, note in enumerate(members):
+            neighbours[note.key] = (members[i - 1] if i > 0 else None,
+                                    members[i + 1] if i + 1 < len(members) else None)
+        ordered.extend(members)
+    return Site(
+        config=config,
+        notes=ordered,
+        categories=root.children,
+        tags=_terms("tags", ((t, n) for n in ordered for t in n.tags), by_name=True),
+        venues=_terms("venues", ((n.venue, n) for n in ordered if n.venue), by_name=True),
+        years=_terms("years", ((str(n.year), n) for n in ordered if n.year), by_name=False),
+        statuses=[Term("status", s.value, s.value, [n for n in ordered if n.status is s]) for s in Status],
+        neighbours=neighbours,
+    )
+
+
+def _sort_categories(node: Category, order: list[str]) -> None:
+    rank = {name.casefold(): i for i, name in enumerate(order)}
+
+    def key(child: Category) -> tuple:
+        full = "/".join(child.path).casefold()
+        position = rank.get(full, rank.get(child.name.casefold(), len(rank)))
+        return (child.name == UNCATEGORIZED, position, child.name.casefold())
+
+    node.children.sort(key=key)
+    for child in node.children:
+        _sort_categories(child, order)
+
+
+def _terms(kind: str, pairs: Iterable[tuple[str, Note]], by_name: bool) -> list[Term]:
+    terms: dict[str, Term] = {}
+    for name, note in pairs:
+        slug = slugify(name, kind)
+        term = terms.setdefault(slug, Term(kind, name, slug))
+        if not term.notes or term.notes[-1] is not note:
+            term.notes.append(note)
+    if by_name:
+        return sorted(terms.values(), key=lambda t: (-len(t.notes), t.name.casefold()))
+    return sorted(terms.values(), key=lambda t: t.name, reverse=True)

@@ -1,0 +1,85 @@
+"""URL checks and link labels, and the slugs that make stable, safe page names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote, urlsplit
+
+_ALLOWED_SCHEMES = {"http", "https", "mailto"}
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
+
+_LABELS = [
+    ("arxiv.org/pdf", "PDF"),
+    ("arxiv.org", "arXiv"),
+    ("openreview.net/pdf", "PDF"),
+    ("openreview.net", "OpenReview"),
+    ("github.com", "Code"),
+    ("gitlab.com", "Code"),
+    ("huggingface.co", "Hugging Face"),
+    ("paperswithcode.com", "Papers with Code"),
+    ("aclanthology.org", "ACL Anthology"),
+    ("doi.org", "DOI"),
+    ("dl.acm.org", "ACM DL"),
+    ("ieeexplore.ieee.org", "IEEE Xplore"),
+    ("proceedings.neurips.cc", "NeurIPS"),
+    ("papers.nips.cc", "NeurIPS"),
+    ("proceedings.mlr.press", "PMLR"),
+    ("semanticscholar.org", "Semantic Scholar"),
+    ("scholar.google", "Google Scholar"),
+    ("youtube.com", "Video"),
+    ("youtu.be", "Video"),
+]
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` may not be used as a link, or None when it is fine.
+
+    Only http(s), mailto and relative URLs pass. Browsers ignore tabs, newlines and
+    control characters inside a scheme (``java\\tscript:``), so those are removed first.
+    """
+    compact = _INVISIBLE.sub("", url)
+    if not compact:
+        return "is empty"
+    match = _SCHEME.match(compact)
+    if match and match.group(1).lower() not in _ALLOWED_SCHEMES:
+        return f"uses the scheme '{match.group(1)}:'; only http(s), mailto and relative URLs are allowed"
+    return None
+
+
+def guess_label(url: str) -> str:
+    lowered = url.lower()
+    for needle, label in _LABELS:
+        if needle in lowered:
+            return label
+    if lowered.split("?")[0].endswith(".pdf"):
+        return "PDF"
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or "Link"
+
+
+_UNSAFE = re.compile(r"[^\w\-]+")
+_DASHES = re.compile(r"-{2,}")
+
+
+def slugify(text: str, fallback: str = "item") -> str:
+    """A page-name part: Unicode letters kept, ASCII lower-cased, everything else a dash.
+
+    Safe on Linux, macOS and Windows file systems and in URLs (no ``?``, ``:``, ``#``,
+    ``%``, dots or spaces).
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = "".join(ch.lower() if ch.isascii() else ch for ch in text)
+    text = _UNSAFE.sub("-", text)
+    text = _DASHES.sub("-", text).strip("-_")
+    return text[:120].strip("-_") or fallback
+
+
+def slugify_path(parts: list[str] | tuple[str, ...], fallback: str = "item") -> str:
+    return "/".join(slugify(p, fallback) for p in parts)
+
+
+def href(path: str) -> str:
+    """Percent-encode a site path for use in an href (Unicode page names stay valid URLs)."""
+    return quote(path, safe="/#?=&.-_~")
