@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,17 +66,20 @@ def build(options: BuildOptions) -> BuildResult:
                       live_reload=options.live_reload)
 
     staging = Staging.create(config.output_path)
+    template_failed = False
     try:
         for output in collect_outputs(default_emitters(), ctx):
             try:
                 write_output(staging, output)
-            except jinja2.TemplateError as exc:
+            except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
                 report_template_error(exc, output.path, theme, diagnostics)
+                template_failed = True
                 continue
             result.files += 1
             if output.path.endswith(".html"):
                 result.pages += 1
-        if options.strict and diagnostics.items:
+        if template_failed or (options.strict and diagnostics.items):
+            # A broken template would publish a site with pages missing: keep the previous one.
             staging.discard()
         else:
             staging.commit()
@@ -100,11 +104,26 @@ def render_notes(site: Site, assets: list[Path], root: Path, diagnostics: Diagno
     return {note.key: renderer.render(note, targets, diagnostics) for note in site.notes}
 
 
-def report_template_error(exc: jinja2.TemplateError, page: str, theme: Theme, diagnostics: Diagnostics) -> None:
+def report_template_error(exc: Exception, page: str, theme: Theme, diagnostics: Diagnostics) -> None:
     """A broken template is an error that names the template file and line, not a traceback."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
+    name = getattr(exc, "filename", None)
     line = getattr(exc, "lineno", None)
-    diagnostics.error(str(name), line, f"template error while writing {page}: {exc.message or exc}")
+    if name is None:  # a runtime error: the innermost template frame of the traceback says where
+        template_dirs = [str(d.resolve()) for d in theme.template_dirs]
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            filename = frame.f_code.co_filename
+            if any(filename.startswith(d) for d in template_dirs):
+                name, line = filename, lineno
+    shown = _relative_to_cwd(name) if name else "templates"
+    message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    diagnostics.error(shown, line, f"template error while writing {page}: {message}")
+
+
+def _relative_to_cwd(name: str) -> str:
+    try:
+        return Path(name).resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return name
 
 
 def collect_outputs(emitters: list[Emitter], ctx: EmitContext) -> list[Output]:

@@ -27,6 +27,7 @@ correctly in Chromium's MathML Core implementation (see docs/math.md for the mea
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from types import MappingProxyType
@@ -243,9 +244,10 @@ class _Table:
 def _cell_style(t: _Table, last_row: bool, last_col: bool) -> str:
     i, j = t.row, t.col
     rs = _half(_pick(t.rowspacing, i, "0.16em"))
-    # the column gap goes on the right of each cell but the last
-    cs = "0" if last_col else (_pick(t.spacing, j, "0.8em") or "0")
-    style = [f"padding:{rs} {cs} {rs} 0"]
+    # half of each column gap on either side of it; none outside the first/last column
+    left = _half(_pick(t.spacing, j - 1, "0.8em")) if j > 0 else "0"
+    right = "0" if last_col else _half(_pick(t.spacing, j, "0.8em"))
+    style = [f"padding:{rs} {right} {rs} {left}"]
     align = _pick(t.align, j, "center")
     if align in ("left", "right"):
         # Chromium centres mtd content by itself and left-aligns it for any author
@@ -337,9 +339,17 @@ def _restructure(s: str) -> str:
             written = "mrow"
             text = f'<mrow style="{";".join(styles)}">' if styles else "<mrow>"
         elif name == "mpadded" and 'width="+' in attr_text:
-            # the label of \xrightarrow & co: KaTeX pads it by 0.3em a side, arrow >= 3em
+            # relative widths are not MathML Core: padding instead
+            a = _attrs(attr_text)
             written = "mrow"
-            text = '<mrow style="padding:0 0.3em;min-width:2.4em">'
+            if attr_text.strip() == 'width="+0.6em" lspace="0.3em"':
+                # the label of \xrightarrow & co: 0.3em a side, the arrow at least 3em
+                text = '<mrow style="padding:0 0.3em;min-width:2.4em">'
+            else:  # \colorbox, \fcolorbox
+                pad = a.get("lspace", "0")
+                bg = a.get("mathbackground")
+                bg_attr = f' mathbackground="{bg}"' if bg else ""
+                text = f'<mrow{bg_attr} style="padding:{pad}">'
         stack.append([written, 0, False])
         out.append(text)
     out.append(s[pos:])
@@ -442,6 +452,7 @@ _ARROW_MINSIZE_RE = re.compile(r'(<mo stretchy="true") minsize="[^"]*">')
 # KaTeX renders untrusted commands (\href, \url, \includegraphics, \htmlClass ...) as red text
 _UNSUPPORTED_RE = re.compile(r'<mstyle mathcolor="#cc0000"><mtext>(\\[A-Za-z]+)</mtext></mstyle>')
 
+_ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">.*?</annotation>', re.S)
 _GLUE = ('<mtd class ="mtr-glue"></mtd>', '<mtd class ="mml-eqn-num"></mtd>')
 
 
@@ -512,5 +523,9 @@ class MathConverter:
         except Exception as exc:  # pykatex.ParseError, and anything the JS engine throws
             raise MathError(_error_message(exc)) from None
         result = _postprocess(raw)
+        if source != tex:  # the annotation shows what the author wrote, \label included
+            result = _ANNOTATION_RE.sub(
+                lambda _m: f'<annotation encoding="application/x-tex">{html.escape(tex)}</annotation>',
+                result, count=1)
         self._cache[key] = result
         return result

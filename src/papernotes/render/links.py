@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +84,17 @@ def _case_hint(target: Path) -> str:
 
 
 def relative_href(from_page: str, to_path: str) -> str:
-    """A link from one site page to another site path, relative so any sub-path works."""
+    """A link from one site page to another site path, relative so any sub-path works.
+
+    Both are site-relative, normalised paths ("notes/a/b.html"); this is a cheap ``relpath``.
+    """
     target, sep, fragment = to_path.partition("#")
-    start = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target, start) if target else ""
+    if not target:
+        return sep + fragment
+    here = from_page.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    rel = "../" * (len(here) - common) + "/".join(there[common:])
     return href(rel) + (sep + fragment if sep else "")

@@ -1,0 +1,124 @@
+"""The command line as a user runs it: real processes, real files."""
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "papernotes.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_version_and_help(tmp_path):
+    from papernotes import __version__
+    result = run("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == f"papernotes {__version__}"
+    for command in ("build", "init"):
+        result = run(command, "--help", cwd=tmp_path)
+        assert result.returncode == 0 and "usage: papernotes " + command in result.stdout
+
+
+def test_init_then_build_prints_one_summary_line(tmp_path):
+    result = run("init", "mynotes", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "mynotes"
+    assert (site / "papernotes.yaml").exists() and len(list((site / "notes").rglob("*.md"))) >= 12
+    result = run("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"\d+ notes, \d+ pages, 0 warnings, 0 errors in [\d.]+ s -> .*\n", result.stdout)
+    assert (site / "site" / "index.html").exists()
+
+
+def test_init_refuses_a_non_empty_folder(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "keep.md").write_text("mine")
+    result = run("init", "mine", cwd=tmp_path)
+    assert result.returncode == 2 and "not empty" in result.stderr
+    assert (tmp_path / "mine" / "keep.md").read_text() == "mine"
+
+
+def test_build_reports_errors_and_exit_status(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text("---\ntitle: Good\n---\nok\n")
+    (notes / "lora.md").write_text("---\ntitle: LoRA\nstatus: reed\n---\n")
+    result = run("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "notes/lora.md:3: error: status 'reed' is not one of read, unread, skimmed, triage" in result.stderr
+    assert "1 notes" in result.stdout and (tmp_path / "site" / "notes" / "good.html").exists()
+    quiet = run("build", "-q", cwd=tmp_path)
+    assert quiet.stdout == "" and "lora.md:3" in quiet.stderr
+
+
+def test_strict_fails_on_warning_and_keeps_previous_site(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("---\ntitle: A\n---\nfine\n")
+    assert run("build", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "site" / "notes" / "a.html").read_text()
+    (notes / "a.md").write_text("---\ntitle: A2\n---\n![x](missing.png)\n")
+    result = run("build", "--strict", cwd=tmp_path)
+    assert result.returncode == 1 and "notes/a.md:4: warning: links to 'missing.png'" in result.stderr
+    assert (tmp_path / "site" / "notes" / "a.html").read_text() == before
+    assert run("build", cwd=tmp_path).returncode == 0  # without --strict a warning is fine
+
+
+def test_output_option_and_refusals(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# A\n")
+    result = run("build", "--output", "public", cwd=tmp_path)
+    assert result.returncode == 0 and (tmp_path / "public" / "notes" / "a.html").exists()
+    for bad in ("notes", ".", ".."):
+        result = run("build", "--output", bad, cwd=tmp_path)
+        assert result.returncode == 2 and result.stderr.startswith("error: output folder")
+    assert sorted(p.name for p in notes.iterdir()) == ["a.md"]
+
+
+def test_wheel_carries_theme_and_init_works_outside_the_checkout(tmp_path):
+    """``pip install papernotes`` then ``papernotes init`` must work with no checkout around."""
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(REPO)],
+                   check=True, capture_output=True, timeout=300)
+    wheel = next(dist.glob("papernotes-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "papernotes/theme/templates/base.html" in names
+    assert "papernotes/theme/assets/style.css" in names
+    assert any(n.startswith("papernotes/theme/example-notes/") and n.endswith(".md") for n in names)
+    target = tmp_path / "installed"
+    zipfile.ZipFile(wheel).extractall(target)
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = subprocess.run([sys.executable, "-c", "import papernotes; print(papernotes.__file__)"], cwd=elsewhere,
+                           env=env, capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(target))
+    assert run("init", "mynotes", cwd=elsewhere, env=env).returncode == 0
+    result = run("build", cwd=elsewhere / "mynotes", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (elsewhere / "mynotes" / "site" / "assets" / "style.css").exists()
+
+
+def test_site_templates_and_assets_override_the_theme_file_by_file(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("---\ntitle: A\n---\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "404.html").write_text("{% extends 'base.html' %}{% block main %}<p id=mine>lost</p>{% endblock %}")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "site.js").write_text("// mine\n")
+    (tmp_path / "assets" / "extra.css").write_text("p{}\n")
+    assert run("build", cwd=tmp_path).returncode == 0
+    out = tmp_path / "site"
+    assert '<p id=mine>lost</p>' in (out / "404.html").read_text()
+    assert "site-header" in (out / "index.html").read_text()  # other templates still from the theme
+    assert (out / "assets" / "site.js").read_text() == "// mine\n"
+    assert (out / "assets" / "extra.css").exists() and (out / "assets" / "style.css").exists()
