@@ -25,8 +25,6 @@ import argparse
 import html
 import re
 import statistics
-import subprocess
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -246,6 +244,23 @@ def run(name: str, fn: Callable[[str, bool], str], repeat: int) -> dict:
     }
 
 
+def postprocess_us(repeat: int) -> float:
+    import pykatex
+
+    per_formula = []
+    for _fid, display, tex in CORPUS:
+        source = pn_mathml._prepare_tex(tex, display)
+        raw = pykatex.renderToString(source, output=pykatex.OUTPUT_MATHML, displayMode=display,
+                                     throwOnError=True, strict=pykatex.STRICT_IGNORE)
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            pn_mathml._postprocess(raw)
+            times.append(time.perf_counter() - t0)
+        per_formula.append(statistics.median(times))
+    return statistics.median(per_formula) * 1e6
+
+
 def print_table(results: list[dict], verbose: bool) -> None:
     n = len(CORPUS)
     print(f"{len(CORPUS)} formulas\n")
@@ -278,9 +293,9 @@ PAGE_CSS = """
 body { margin: 0; padding: 8px; background: #fff; color: #000;
        font: 13px/1.3 "DejaVu Sans", sans-serif; }
 math { font-family: math, "Latin Modern Math", "STIX Two Math", "Cambria Math", serif;
-       font-size: 17px; }
+       font-size: 15px; }
 table { border-collapse: collapse; }
-td, th { border: 1px solid #bbb; padding: 4px 8px; vertical-align: middle; }
+td, th { border: 1px solid #bbb; padding: 3px 6px; vertical-align: middle; }
 th { font-weight: 600; background: #f2f2f2; }
 td.id { font: 12px monospace; color: #444; }
 td.err { color: #b00; font: 12px monospace; max-width: 16em; }
@@ -304,6 +319,69 @@ def page(results: dict[str, dict], ids: list[str], names: list[str]) -> str:
 
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def png_to_gray(path: Path, levels: int = 16) -> None:
+    """Rewrite an 8-bit RGB(A) PNG as 4-bit grayscale (the pages are black text on white)."""
+    import struct
+    import zlib
+
+    data = path.read_bytes()
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    width, height, depth, ctype, _, _, interlace = ihdr
+    if depth != 8 or ctype not in (2, 6) or interlace:
+        return
+    bpp = 3 if ctype == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    prev = bytearray(stride)
+    rows = []
+    for y in range(height):
+        ftype = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        if ftype == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 0xFF
+        elif ftype == 2:
+            for i in range(stride):
+                line[i] = (line[i] + prev[i]) & 0xFF
+        elif ftype == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
+        elif ftype == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                c = prev[i - bpp] if i >= bpp else 0
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pred) & 0xFF
+        rows.append(bytes(line))
+        prev = line
+    step = 255 / (levels - 1)
+    out = bytearray()
+    for line in rows:
+        g = [round(((line[i] + line[i + 1] + line[i + 2]) / 3) / step) for i in range(0, stride, bpp)]
+        if len(g) % 2:
+            g.append(0)
+        out.append(0)  # filter: none
+        out.extend((g[i] << 4) | g[i + 1] for i in range(0, len(g), 2))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 4, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(bytes(out), 9)) + chunk(b"IEND", b""))
 
 
 def screenshots(results: dict[str, dict], outdir: Path) -> list[Path]:
@@ -335,17 +413,14 @@ def screenshots(results: dict[str, dict], outdir: Path) -> list[Path]:
                     row += f'<td class="id">{fid}</td><td>{shown}</td>'
             rows.append(f"<tr>{row}</tr>")
         pg.set_content(f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{PAGE_CSS}"
-                       f"math {{ font-size: 15px; }}</style></head><body>"
+                       f"math {{ font-size: 14px; }}</style></head><body>"
                        f"<table id='t'>{''.join(rows)}</table></body></html>")
         path = outdir / "corpus-chosen.png"
         pg.locator("#t").screenshot(path=str(path))
         written.append(path)
         browser.close()
-    convert = shutil.which("convert")
-    if convert:  # shrink: grayscale, 16 levels (the pages are black text on white)
-        for path in written:
-            subprocess.run([convert, str(path), "-colorspace", "Gray", "-colors", "16",
-                            "-strip", f"PNG8:{path}"], check=True)
+    for path in written:
+        png_to_gray(path)
     return written
 
 
@@ -366,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
             pass
     results = [run(n, CONVERTERS[n], args.repeat) for n in names]
     print_table(results, args.verbose)
+    if "pykatex + post (chosen)" in names:
+        print(f"\npost-processing alone (papernotes.mathml rewrites of the pykatex output): "
+              f"median {postprocess_us(args.repeat):.0f} µs/formula")
     if args.screenshots:
         by_name = {r["name"]: r for r in results}
         missing = [n for n in SHOT_CONVERTERS if n not in by_name]

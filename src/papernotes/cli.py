@@ -65,6 +65,9 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> None:
+    if verbose:
+        for path in result.paths:
+            print(f"wrote {path}")
     for item in result.diagnostics.items:
         print(item, file=sys.stderr)
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)

@@ -70,10 +70,14 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
         source=path,
         rel_path=display_path(path, root),
         key=key,
-        slug="/".join(slugify(p, "note") for p in key.split("/")),
+        slug=slug_for_key(key),
         mtime=path.stat().st_mtime,
         **{f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)},
     )
+
+
+def slug_for_key(key: str) -> str:
+    return "/".join(slugify(part, "note") for part in key.split("/"))
 
 
 def decode(raw: bytes) -> str:
@@ -112,10 +116,13 @@ def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics) -> LoadedN
 
 
 def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics) -> None:
-    """Two files whose names slugify alike (``LoRA.md`` and ``lora.md``) get distinct pages."""
+    """Two files whose names slugify alike (``LoRA.md`` and ``lora.md``) get distinct pages.
+
+    Decided in the order of the files' paths, so a full build and a rebuild agree.
+    """
     taken: dict[str, Note] = {}
-    for note in notes:
-        slug = note.slug
+    for note in sorted(notes, key=lambda n: n.rel_path):
+        slug = note.slug = slug_for_key(note.key)
         if slug in taken:
             n = 2
             while f"{slug}-{n}" in taken:

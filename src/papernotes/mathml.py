@@ -19,7 +19,14 @@ correctly in Chromium's MathML Core implementation (see docs/math.md for the mea
   on the ``&`` and ``array`` rules are drawn;
 * ``<menclose>`` (``\\boxed``, ``\\fbox``, ``\\cancel``, array frames) becomes an
   ``<mrow>`` with a CSS border/background;
-* text accents KaTeX splits into ``<mover>`` (``\\text{é}``) are recomposed.
+* text accents KaTeX splits into ``<mover>`` (``\\text{é}``) are recomposed;
+* spacing and stretching that Chromium gets wrong: a thin space after ``\\log``/``\\max``...,
+  primes beside their base, ``\\|``/``\\lVert`` as U+2016 fences, ``\\big(`` without operator
+  spacing, ``\\xrightarrow``/``\\widehat``/``\\overline`` in forms Chromium stretches.
+
+Errors: KaTeX runs with ``throwOnError=False`` and its error output (and the red text it
+draws for unknown or untrusted commands) becomes ``MathError``; see ``_check_tex`` for the
+pykatex 0.1.1 crash this avoids.
 
 ``\\label{...}`` is removed before parsing (there is no cross-referencing), and a whole-formula
 ``equation``/``equation*`` environment is unwrapped so that a ``\\tag`` inside it is kept.
@@ -48,7 +55,57 @@ _LABEL_RE = re.compile(r"\\label\s*\{[^{}]*\}")
 _EQUATION_RE = re.compile(r"\A\s*\\begin\s*\{(equation\*?)\}(.*)\\end\s*\{\1\}\s*\Z", re.S)
 
 
+# pykatex 0.1.1 corrupts its heap when KaTeX *throws* anything but a ParseError: it frees
+# the error's inherited `name` string twice, and the fourth such error in a process aborts
+# the interpreter (malloc_consolidate). So: KaTeX is called with throwOnError=False (parse
+# errors then come back inside the output, nothing is thrown), the inputs known to make
+# KaTeX throw a plain Error are rejected here first, and _EngineGuard stops calling pykatex
+# in a process after two thrown errors.
+_ENV_RE = re.compile(r"\\(begin|end)(?![A-Za-z])\s*(\{[A-Za-z]+\*?\})?")
+_ENV_ARG_RE = re.compile(r"\\begin\{(array|darray|subarray|alignat\*?|alignedat)\}\s*(\{[^{}]*\})?")
+_COLSPEC_RE = re.compile(r"\{[lcr|: ]*\}")
+_COUNT_RE = re.compile(r"\{\s*[0-9]+\s*\}")
+
+
+def _check_tex(tex: str) -> None:
+    if "\\begin" not in tex and "\\end" not in tex:
+        return
+    for m in _ENV_RE.finditer(tex):
+        if m.group(2) is None:
+            raise MathError(f"\\{m.group(1)} must be followed by an environment name in braces, "
+                            f"like \\{m.group(1)}{{aligned}}")
+    for m in _ENV_ARG_RE.finditer(tex):
+        env, arg = m.groups()
+        if env.startswith("align"):
+            if arg is None or not _COUNT_RE.fullmatch(arg):
+                raise MathError(f"\\begin{{{env}}} must be followed by a number of columns, like {{2}}")
+        elif arg is None or not _COLSPEC_RE.fullmatch(arg):
+            raise MathError(f"\\begin{{{env}}} must be followed by its column specification "
+                            f"made of l, c, r, | and :, like {{cc|c}}")
+
+
+class _EngineGuard:
+    """Counts the errors pykatex let KaTeX throw in this process (each one damages its heap).
+
+    This is process state on purpose: the damage is to the one QuickJS runtime per process."""
+
+    LIMIT = 2
+
+    def __init__(self) -> None:
+        self.thrown = 0
+
+    def check(self) -> None:
+        if self.thrown >= self.LIMIT:
+            raise MathError("math rendering is disabled in this process after repeated internal "
+                            "errors of the math engine (pykatex 0.1.1); fix the formulas reported "
+                            "before this one")
+
+
+_GUARD = _EngineGuard()
+
+
 def _prepare_tex(tex: str, display: bool) -> str:
+    _check_tex(tex)
     if "\\label" in tex:
         tex = _LABEL_RE.sub("", tex)
     if display and "\\begin" in tex:
@@ -61,8 +118,8 @@ def _prepare_tex(tex: str, display: bool) -> str:
 _POSITION_RE = re.compile(r"^(.*? at position \d+):.*$", re.S)
 
 
-def _error_message(exc: BaseException) -> str:
-    msg = str(exc) or exc.__class__.__name__
+def _error_message(exc: BaseException | str) -> str:
+    msg = exc if isinstance(exc, str) else (str(exc) or exc.__class__.__name__)
     msg = _POSITION_RE.sub(r"\1", msg)
     msg = msg.replace("\u0332", "")  # KaTeX underlines the offending span with U+0332
     msg = " ".join(msg.split())
@@ -450,13 +507,23 @@ _ARROW_MINSIZE_RE = re.compile(r'(<mo stretchy="true") minsize="[^"]*">')
 
 
 # KaTeX renders untrusted commands (\href, \url, \includegraphics, \htmlClass ...) as red text
-_UNSUPPORTED_RE = re.compile(r'<mstyle mathcolor="#cc0000"><mtext>(\\[A-Za-z]+)</mtext></mstyle>')
+_UNSUPPORTED_RE = re.compile(r'<mstyle mathcolor="#cc0000"><mtext[^>]*>(\\[A-Za-z]+)</mtext></mstyle>')
+# with throwOnError=False: an unknown command is drawn as red text, a parse error replaces
+# the whole output with <span class="katex-error" title="ParseError: KaTeX parse error: ...">
+_KATEX_ERROR_RE = re.compile(r'<span class="katex-error" title="([^"]*)"')
+_ERROR_PREFIX_RE = re.compile(r"^(?:ParseError: )?(?:KaTeX parse error: )?")
+_TRUSTED_ONLY = frozenset(("\\href", "\\url", "\\includegraphics", "\\htmlClass", "\\htmlId",
+                           "\\htmlStyle", "\\htmlData"))
 
 _ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">.*?</annotation>', re.S)
 _GLUE = ('<mtd class ="mtr-glue"></mtd>', '<mtd class ="mml-eqn-num"></mtd>')
 
 
 def _postprocess(raw: str) -> str:
+    if raw.startswith('<span class="katex-error"'):
+        m = _KATEX_ERROR_RE.match(raw)
+        message = html.unescape(m.group(1)) if m else "invalid formula"
+        raise MathError(_error_message(_ERROR_PREFIX_RE.sub("", message)))
     start = raw.find("<math")
     end = raw.rfind("</math>")
     if start < 0 or end < 0:
@@ -464,7 +531,10 @@ def _postprocess(raw: str) -> str:
     s = raw[start:end + 7]
     m = _UNSUPPORTED_RE.search(s)
     if m:
-        raise MathError(f"{m.group(1)} is not allowed in formulas")
+        command = m.group(1)
+        if command in _TRUSTED_ONLY:
+            raise MathError(f"{command} is not allowed in formulas")
+        raise MathError(f"Undefined control sequence: {command}")
     if 'mathvariant="' in s:
         s = _VARIANT_TOKEN_RE.sub(_variant_token, s)
         if "′" in s:
@@ -509,19 +579,26 @@ class MathConverter:
         source = _prepare_tex(tex, display)
         if not source.strip():
             raise MathError("empty formula")
+        _GUARD.check()
         try:
             raw = pykatex.renderToString(
                 source,
                 output=pykatex.OUTPUT_MATHML,
                 displayMode=display,
-                throwOnError=True,
+                # KaTeX then reports a ParseError inside its output instead of throwing it
+                # (see _ENV_RE about pykatex's handling of thrown errors)
+                throwOnError=False,
                 strict=pykatex.STRICT_IGNORE,
                 trust=False,
             )
-        except MathError:
-            raise
-        except Exception as exc:  # pykatex.ParseError, and anything the JS engine throws
-            raise MathError(_error_message(exc)) from None
+        except pykatex.ParseError as exc:  # with throwOnError=False: a KaTeX-internal error
+            _GUARD.thrown += 1
+            # pykatex cuts the first 19 characters off the message (a ParseError's prefix)
+            raise MathError(
+                f"the formula could not be converted (math engine: …{_error_message(exc)})"
+            ) from None
+        except (ValueError, UnicodeError) as exc:  # NUL characters, lone surrogates
+            raise MathError(f"the formula could not be converted: {_error_message(exc)}") from None
         result = _postprocess(raw)
         if source != tex:  # the annotation shows what the author wrote, \label included
             result = _ANNOTATION_RE.sub(

@@ -86,3 +86,4 @@ class RenderedNote:
     excerpt_html: str  # summary or first section, for the home page
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, id, text)
     assets: list[Path] = field(default_factory=list)  # files under notes/ the body references
+    looked_at: frozenset[Path] = frozenset()  # paths its links tried: a change there re-renders it

@@ -65,6 +65,9 @@ class Staging:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
+    def remove(self, rel: str) -> None:
+        """A fresh staging folder holds nothing old: nothing to remove."""
+
     def _target(self, rel: str) -> Path:
         target = (self.path / rel).resolve()
         if self.path.resolve() not in target.parents:
@@ -124,3 +127,46 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@dataclass
+class SiteDirectory:
+    """Writes straight into a folder that is being served: each file is replaced atomically
+    (written beside itself, then renamed), so a reader never sees half a file."""
+
+    path: Path
+
+    def write(self, rel: str, data: bytes) -> None:
+        target = self._target(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+
+    def copy(self, rel: str, source: Path) -> None:
+        target = self._target(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+
+    def remove(self, rel: str) -> None:
+        target = self._target(rel)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return
+        root = self.path.resolve()
+        folder = target.parent
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+
+    def _target(self, rel: str) -> Path:
+        target = (self.path / rel).resolve()
+        if self.path.resolve() not in target.parents:
+            raise OutputError(f"refusing to write '{rel}' outside the output folder")
+        return target

@@ -18,6 +18,7 @@ class RenderContext:
     math: MathConverter
     diagnostics: Diagnostics
     assets: list[Path] = field(default_factory=list)
+    looked_at: set[Path] = field(default_factory=set)  # paths links tried, found or not
 
     def warn(self, body_line: int, message: str) -> None:
         """``body_line`` is 0-based within the body, as markdown-it counts."""

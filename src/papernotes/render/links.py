@@ -29,6 +29,7 @@ class Resolution:
     url: str | None  # site-relative path of the target (no leading slash), or None to keep as written
     asset: Path | None = None
     problem: str | None = None
+    looked_at: tuple[Path, ...] = ()  # files whose appearance or removal would change this answer
 
 
 def asset_url(targets: LinkTargets, path: Path) -> str:
@@ -47,19 +48,24 @@ def resolve(targets: LinkTargets, note: Note, url: str) -> Resolution:
         candidates = [targets.notes_dir / raw.lstrip("/"), targets.root / raw.lstrip("/")]
     else:
         candidates = [note.source.parent / raw]
-    for candidate in candidates:
-        target = Path(os.path.normpath(candidate))
+    looked_at = tuple(Path(os.path.normpath(c)) for c in candidates)
+    for target in looked_at:
         if target in targets.notes_by_source:
             page = targets.notes_by_source[target].url
-            return Resolution(page + (sep + fragment if sep else ""))
+            return Resolution(page + (sep + fragment if sep else ""), looked_at=looked_at)
         if target in targets.asset_files:
-            return Resolution(asset_url(targets, target) + (sep + fragment if sep else ""), asset=target)
-    target = Path(os.path.normpath(candidates[0]))
+            return Resolution(asset_url(targets, target) + (sep + fragment if sep else ""), asset=target,
+                              looked_at=looked_at)
+    target = looked_at[0]
     if target.suffix.lower() in (".md", ".markdown") and target.exists():
-        return Resolution(None, problem=f"links to '{url}', a note that has errors and was left out")
-    if target.exists() and not _inside(target, targets.notes_dir):
-        return Resolution(None, problem=f"links to '{url}', which is outside the notes folder and is not copied")
-    return Resolution(None, problem=f"links to '{url}', which does not exist{_case_hint(target)}")
+        problem = f"links to '{url}', a note that has errors and was left out"
+    elif target.exists() and not _inside(target, targets.notes_dir):
+        problem = f"links to '{url}', which is outside the notes folder and is not copied"
+    else:
+        # The case hint depends on the folder's other files: any change in it may change the answer.
+        looked_at += (target.parent,)
+        problem = f"links to '{url}', which does not exist{_case_hint(target)}"
+    return Resolution(None, problem=problem, looked_at=looked_at)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -68,6 +68,7 @@ class NoteRenderer:
             excerpt_html=excerpt,
             headings=_headings(tokens),
             assets=list(dict.fromkeys(context.assets)),
+            looked_at=frozenset(context.looked_at),
         )
 
     def _first_paragraph(self, tokens: list[Token], env: dict) -> str:

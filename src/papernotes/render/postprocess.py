@@ -96,6 +96,7 @@ def _rewrite_attr(context: RenderContext, token: Token, name: str, line: int) ->
 
 def _resolve(context: RenderContext, url: str, line: int) -> str | None:
     result = resolve(context.targets, context.note, url)
+    context.looked_at.update(result.looked_at)
     if result.problem:
         context.warn(line, result.problem)
     if result.asset is not None:

@@ -1,0 +1,149 @@
+"""Shared fixtures: real builds of the example notes, a real HTTP server, a real headless Chromium.
+
+Nothing here replaces a part of papernotes: builds go through the command line
+(``python -m papernotes.cli build``), pages are served by ``http.server`` and loaded by Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+#: The repository checkout these tests belong to (tests/ is directly below it).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The example notes shipped with the repository; the repository root is itself a site root.
+EXAMPLE_NOTES = REPO_ROOT / "notes"
+
+CHROMIUM = os.environ.get("PAPERNOTES_CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def run_papernotes(*args: str | os.PathLike, cwd: str | os.PathLike | None = None,
+                   timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python -m papernotes.cli ARGS`` in a child process; output captured as text."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "papernotes.cli", *map(str, args)],
+        cwd=str(cwd) if cwd is not None else None,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def papernotes_cli() -> Callable[..., subprocess.CompletedProcess]:
+    """``papernotes_cli("build", "--root", dir, cwd=...)``: the real command line in a subprocess."""
+    return run_papernotes
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's example notes built once by the real CLI; returns the output folder."""
+    root = tmp_path_factory.mktemp("example-root")
+    shutil.copytree(EXAMPLE_NOTES, root / "notes")
+    result = run_papernotes("build", "--root", root, cwd=root)
+    assert result.returncode == 0, f"building the example notes failed:\n{result.stdout}\n{result.stderr}"
+    site = root / "site"
+    assert (site / "index.html").is_file(), f"no index.html in {site}:\n{result.stdout}\n{result.stderr}"
+    return site
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature from the base class
+        pass
+
+
+class StaticServer:
+    """A real ``ThreadingHTTPServer`` on 127.0.0.1 (free port) serving one folder from a thread."""
+
+    def __init__(self, directory: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        host, port = self.httpd.server_address[:2]
+        #: Always ends with "/", so ``url.startswith(base_url)`` cannot match another port.
+        self.base_url = f"http://{host}:{port}/"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"static-server-{port}", daemon=True)
+
+    def __enter__(self) -> "StaticServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def serve_directory() -> Iterator[Callable[[Path], str]]:
+    """Factory: ``base_url = serve_directory(folder)``; every server is shut down after the test."""
+    servers: list[StaticServer] = []
+
+    def start(directory: Path) -> str:
+        server = StaticServer(Path(directory)).__enter__()
+        servers.append(server)
+        return server.base_url
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def site_server(example_site: Path) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT/``) of a real HTTP server serving the example site."""
+    with StaticServer(example_site) as server:
+        yield server.base_url
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright (sync API) for the whole session: only one may run per thread."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Headless Debian Chromium, shared by all tests; give each test its own context or page."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (set PAPERNOTES_CHROMIUM)")
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_context(browser):
+    """A fresh browser context (own cookies, cache, storage) per test."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    yield context
+    context.close()
