@@ -125,11 +125,15 @@ class Project:
         assert self.config is not None and self.theme is not None
         config_file = Path(os.path.normpath(self.config.config_path))
         template_dirs = [Path(os.path.normpath(d)) for d in self.theme.template_dirs]
+        template_dirs.append(self.root / "templates")
+        asset_dirs = {Path(os.path.normpath(d)) for d in self.theme.asset_dirs}
         for path in changed:
             if path == config_file or any(_under(path, d) for d in template_dirs):
                 return True
-            # A site that gains or loses its own templates/ or assets/ folder changes the theme.
-            if path.parent == self.root and path.name in ("templates", "assets"):
+            # A site that gains or loses its own assets/ folder changes the theme.
+            if _under(path, self.root / "assets") and self.root / "assets" not in asset_dirs:
+                return True
+            if path == self.root / "assets":
                 return True
         return False
 

@@ -1,0 +1,202 @@
+"""Rebuilds after edits: only what a change touches is redone, and the result is always
+byte-for-byte what a fresh full build of the same files writes."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from papernotes.build import BuildOptions, build
+from papernotes.output import SiteDirectory
+from papernotes.project import Project
+
+CATEGORIES = ["NLP", "NLP/Prompting", "Vision", "知识蒸馏/无数据", None]
+STATUSES = ["read", "unread", "✅", "已泛读", "triage"]
+TAGS = ["lora", "LoRA", "peft", "蒸馏", "cot"]
+VENUES = ["ICLR 2023", "NeurIPS 2022", "2023 WWW", None]
+
+
+def note_text(rng: random.Random, title: str, others: list[str]) -> str:
+    lines = ["---", f'title: "{title}"', f"status: {rng.choice(STATUSES)}"]
+    category = rng.choice(CATEGORIES)
+    if category:
+        lines.append(f"category: {category}")
+    lines.append(f"tags: [{', '.join(rng.sample(TAGS, rng.randint(0, 2)))}]")
+    venue = rng.choice(VENUES)
+    if venue:
+        lines.append(f"venue: {venue}")
+    if rng.random() < 0.3:
+        lines.append(f"summary: 摘要 {rng.randint(0, 99)}")
+    lines += ["---", "", f"Paragraph {rng.randint(0, 999)} with $x_{rng.randint(0, 9)}$ math.", ""]
+    if others:
+        lines.append(f"See [other]({rng.choice(others)}) and ![img](img/pic{rng.randint(0, 2)}.png).")
+    if rng.random() < 0.2:
+        lines += ["", "## 方法", "", "<details>", "<summary>More</summary>", "**bold**", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def fresh_build(root: Path, tmp: Path) -> dict[str, bytes]:
+    out = tmp / "fresh"
+    shutil.rmtree(out, ignore_errors=True)
+    build(BuildOptions(root=root, output=out))
+    return snapshot(out)
+
+
+class Workspace:
+    def __init__(self, root: Path, rng: random.Random) -> None:
+        self.root = root
+        self.notes = root / "notes"
+        self.rng = rng
+        self.counter = 0
+
+    def files(self) -> list[Path]:
+        return sorted(p for p in self.notes.rglob("*.md"))
+
+    def rel_links(self, origin: Path) -> list[str]:
+        import os
+        names = [p for p in self.files() if p != origin] + [self.notes / "missing.md"]
+        return [os.path.relpath(p, origin.parent) for p in names]
+
+    def new_path(self) -> Path:
+        self.counter += 1
+        folder = self.rng.choice(["", "sub/", "sub/deep/", "其他/"])
+        name = self.rng.choice([f"paper{self.counter}", f"Paper {self.counter}", f"论文{self.counter}", "lora", "LoRA"])
+        return self.notes / f"{folder}{name}.md"
+
+    def edit(self) -> set[Path]:
+        """One random edit, in one of the ways editors and users change files; returns touched paths."""
+        rng, files = self.rng, self.files()
+        action = rng.choice(["modify", "modify", "add", "delete", "rename", "break", "image", "image-delete", "folder-move"])
+        if action == "add" or not files:
+            path = self.new_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(note_text(rng, f"Note {self.counter}", self.rel_links(path)), encoding="utf-8")
+            return {path}
+        path = rng.choice(files)
+        if action == "modify":
+            path.write_text(note_text(rng, rng.choice(["Same title", f"Title {rng.randint(0, 50)}"]), self.rel_links(path)), encoding="utf-8")
+            return {path}
+        if action == "delete":
+            path.unlink()
+            return {path}
+        if action == "rename":
+            target = self.new_path()
+            if target.exists():
+                return set()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+            return {path, target}
+        if action == "break":
+            path.write_text("---\ntitle: Broken\nstatus: reed\n---\nbody\n", encoding="utf-8")
+            return {path}
+        if action == "image":
+            image = self.notes / "img" / f"pic{rng.randint(0, 2)}.png"
+            image.parent.mkdir(exist_ok=True)
+            image.write_bytes(bytes([rng.randint(0, 255)]) * 10)
+            return {image}
+        if action == "image-delete":
+            images = sorted((self.notes / "img").glob("*.png")) if (self.notes / "img").exists() else []
+            if not images:
+                return set()
+            image = rng.choice(images)
+            image.unlink()
+            return {image}
+        # folder-move: a whole folder renamed (git checkout, file manager)
+        source = self.notes / "sub"
+        if not source.exists():
+            return set()
+        target = self.notes / f"moved{self.counter}"
+        source.rename(target)
+        return {source, target}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_edit_sequences_match_a_fresh_build(tmp_path, seed):
+    rng = random.Random(seed)
+    root = tmp_path / "site-root"
+    (root / "notes").mkdir(parents=True)
+    work = Workspace(root, rng)
+    for _ in range(4):
+        work.edit()
+    served = tmp_path / "served"
+    writer = SiteDirectory.create(served)
+    project = Project(root, output=served, check_output=False)
+    project.refresh(writer, None)
+    assert snapshot(served) == fresh_build(root, tmp_path)
+    for step in range(12):
+        changed: set[Path] = set()
+        for _ in range(rng.randint(1, 3)):
+            changed |= work.edit()
+        report = project.refresh(writer, changed)
+        assert not report.full
+        assert snapshot(served) == fresh_build(root, tmp_path), f"seed {seed}, step {step}"
+
+
+def test_one_note_edit_rewrites_only_its_dependants(tmp_path):
+    root = tmp_path / "root"
+    notes = root / "notes"
+    notes.mkdir(parents=True)
+    for i in range(6):
+        (notes / f"n{i}.md").write_text(f"---\ntitle: N{i}\ncategory: {'A' if i < 3 else 'B'}\ntags: [t{i}]\nvenue: ICLR 202{i}\n---\nBody {i}\n")
+    writer = SiteDirectory.create(tmp_path / "out")
+    project = Project(root, output=tmp_path / "out", check_output=False)
+    first = project.refresh(writer, None)
+    (notes / "n4.md").write_text("---\ntitle: N4 changed\ncategory: B\ntags: [t4]\nvenue: ICLR 2024\n---\nNew body\n")
+    report = project.refresh(writer, {notes / "n4.md"})
+    written = set(report.written)
+    assert report.rendered_notes == 1
+    # its page, its neighbours in category B (titles in previous/next), its lists, the home page
+    assert {"notes/n4.html", "notes/n3.html", "notes/n5.html", "index.html", "categories/b.html",
+            "tags/t4.html", "venues/iclr-2024.html", "years/2024.html", "status/unread.html"} <= written
+    assert not written & {"notes/n0.html", "notes/n1.html", "categories/a.html", "tags/t0.html", "assets/style.css"}
+    assert len(written) < len(first.written) / 2
+
+
+def test_deleted_note_disappears_everywhere(tmp_path):
+    root = tmp_path / "root"
+    notes = root / "notes"
+    notes.mkdir(parents=True)
+    (notes / "keep.md").write_text("---\ntitle: Keep\ntags: [x]\n---\n[gone](gone.md)\n")
+    (notes / "gone.md").write_text("---\ntitle: Gone Paper\ntags: [x, only]\n---\n")
+    out = tmp_path / "out"
+    writer = SiteDirectory.create(out)
+    project = Project(root, output=out, check_output=False)
+    project.refresh(writer, None)
+    assert "Gone Paper" in (out / "tags" / "x.html").read_text()
+    (notes / "gone.md").unlink()
+    report = project.refresh(writer, {notes / "gone.md"})
+    assert not (out / "notes" / "gone.html").exists() and not (out / "tags" / "only.html").exists()
+    assert "notes/gone.html" in report.removed
+    assert all("Gone Paper" not in p.read_text() for p in out.rglob("*.html"))
+    # keep.md links to the deleted note: re-rendered, and now warned about
+    assert any("gone.md" in d.message for d in report.diagnostics.warnings)
+
+
+def test_template_change_rebuilds_everything_and_error_keeps_old_pages(tmp_path):
+    root = tmp_path / "root"
+    (root / "notes").mkdir(parents=True)
+    (root / "notes" / "a.md").write_text("---\ntitle: A\n---\n")
+    out = tmp_path / "out"
+    writer = SiteDirectory.create(out)
+    project = Project(root, output=out, check_output=False)
+    project.refresh(writer, None)
+    before = (out / "notes" / "a.html").read_bytes()
+    templates = root / "templates"
+    templates.mkdir()
+    (templates / "note.html").write_text("{% extends 'base.html' %}{% block main %}{{ note.title|nosuchfilter }}{% endblock %}")
+    report = project.refresh(writer, {templates / "note.html"})
+    assert report.full and report.template_failed
+    assert report.diagnostics.errors[0].file.endswith("templates/note.html")
+    assert (out / "notes" / "a.html").read_bytes() == before
+    (templates / "note.html").write_text("{% extends 'base.html' %}{% block main %}<h1 id=custom>{{ note.title }}</h1>{% endblock %}")
+    report = project.refresh(writer, {templates / "note.html"})
+    assert not report.diagnostics.errors
+    assert "<h1 id=custom>A</h1>" in (out / "notes" / "a.html").read_text()
+    assert snapshot(out) == fresh_build(root, tmp_path)
