@@ -44,6 +44,17 @@ def make_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each file written")
     p.set_defaults(run=run_build)
 
+    p = commands.add_parser("serve", help="preview the site and rebuild on every save",
+                            description="Build the site, serve it, and rebuild the pages a change touches on "
+                                        "every save; open pages reload by themselves.")
+    p.add_argument("--root", type=Path, default=Path("."), help="site root holding notes/ and papernotes.yaml (default: .)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="interface to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; the next free one if taken; 0: any)")
+    p.add_argument("--open", action="store_true", help="open the site in a web browser")
+    p.add_argument("--strict", action="store_true", help="show warnings as problems too")
+    p.set_defaults(run=run_serve)
+
     p = commands.add_parser("init", help="create a new notes site with example notes",
                             description="Create DIR with papernotes.yaml and a notes/ folder of example notes.")
     p.add_argument("directory", type=Path, help="folder to create (must be empty or missing)")
@@ -79,6 +90,39 @@ def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> N
             f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors "
             f"in {result.seconds:.2f} s -> {where}"
         )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    import webbrowser
+
+    from .serve import PreviewServer, ServeOptions
+    from .serve.preview import ServeError
+
+    server = PreviewServer(ServeOptions(root=args.root, host=args.host, port=args.port, strict=args.strict), sys.stdout)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C and kill: a clean stop, no traceback
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        url = server.start()
+    except (ServeError, OutputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    print(f"serving {url}  (Ctrl-C to stop)", flush=True)
+    if args.open:
+        webbrowser.open(url)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("stopped", flush=True)
+    return 0
 
 
 def run_init(args: argparse.Namespace) -> int:

@@ -24,7 +24,6 @@ class EmitContext:
     theme: Theme
     env: jinja2.Environment
     asset_files: list[Path] = field(default_factory=list)  # files under notes/ to copy
-    live_reload: bool = False  # serve mode adds the reload script
     build_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
     def render_page(self, template: str, path: str, title: str, *, absolute: bool = False, **values: Any) -> bytes:
@@ -45,7 +44,6 @@ class EmitContext:
             "status_emoji": STATUS_EMOJI,
             "status_labels": self.site.config.status_labels,
             "rendered": self.rendered,
-            "live_reload": self.live_reload,
             "version": __version__,
             "term_url": term_url,
             "category_url": category_url,
