@@ -66,11 +66,13 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
     key = path.relative_to(notes_dir).with_suffix("").as_posix()
     fields = note_fields(parts.front.data, parts.front.raw_scalars, parts.body, parts.body_line,
                          fallback_title=path.stem, key_lines=parts.front.key_lines)
+    slug = slug_for_key(key)
     return Note(
         source=path,
         rel_path=display_path(path, root),
         key=key,
-        slug=slug_for_key(key),
+        slug=slug,
+        base_slug=slug,
         mtime=path.stat().st_mtime,
         **{f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)},
     )
@@ -115,14 +117,17 @@ def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics) -> LoadedN
     return loaded
 
 
-def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics) -> None:
+def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics) -> list[Note]:
     """Two files whose names slugify alike (``LoRA.md`` and ``lora.md``) get distinct pages.
 
-    Decided in the order of the files' paths, so a full build and a rebuild agree.
+    Decided in the order of the files' paths, so a full build and a rebuild agree. Returns the
+    notes whose page name changed.
     """
     taken: dict[str, Note] = {}
+    moved: list[Note] = []
     for note in sorted(notes, key=lambda n: n.rel_path):
-        slug = note.slug = slug_for_key(note.key)
+        previous = note.slug
+        slug = note.slug = note.base_slug or slug_for_key(note.key)
         if slug in taken:
             n = 2
             while f"{slug}-{n}" in taken:
@@ -131,3 +136,6 @@ def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics) -> None:
                              f"page name '{slug}' is already used by {taken[slug].rel_path}; using '{slug}-{n}'")
             note.slug = f"{slug}-{n}"
         taken[note.slug] = note
+        if note.slug != previous:
+            moved.append(note)
+    return moved

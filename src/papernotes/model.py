@@ -68,6 +68,7 @@ class Note:
     body: str = ""
     body_line: int = 1  # 1-based line in the file where ``body`` starts
     mtime: float = 0.0
+    base_slug: str = ""  # ``slug`` before two notes with the same page name were told apart
 
     @property
     def url(self) -> str:

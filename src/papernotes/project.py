@@ -16,6 +16,8 @@ theme's assets. The result is byte-for-byte what a fresh full build of the same 
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import os
 import time
 import traceback
@@ -28,6 +30,7 @@ import jinja2
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
 from .emit import EmitContext, Output, default_emitters
+from .emit.context import RowCache
 from .loader import display_path, dedupe_slugs, is_ignored, is_note_file, load_note, walk
 from .model import Note, RenderedNote
 from .output import check_output_dir
@@ -89,6 +92,9 @@ class Project:
         self.template_diagnostics: list[Diagnostic] = []
         self.slug_diagnostics = Diagnostics()
         self.rewrite_all = False  # set after a template failure: the next refresh writes every output
+        self.row_cache = RowCache()
+        self.ctx: EmitContext | None = None
+        self.pages = 0  # HTML pages among the outputs
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -119,6 +125,10 @@ class Project:
             assert changed is not None
             report = self._incremental(writer, changed)
         report.seconds = time.perf_counter() - started
+        # What the site holds now lives long: move it out of the collector's way, so that the
+        # next rebuild does not pay for full garbage-collection passes over thousands of notes.
+        gc.collect(1)
+        gc.freeze()
         return report
 
     def _needs_full(self, changed: set[Path]) -> bool:
@@ -156,7 +166,9 @@ class Project:
         self._dedupe()
         to_render = [r for r in self.records.values() if r.note is not None]
         self._render(to_render)
-        outputs = self._collect_outputs()
+        self.row_cache.clear()
+        self.ctx = self._context()
+        outputs = self._collect_outputs(self.ctx)
         report = RefreshReport(full=True, diagnostics=Diagnostics())
         report.rendered_notes = len(to_render)
         self._emit(writer, outputs, lambda output: True, report)
@@ -165,12 +177,101 @@ class Project:
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
         assert self.theme is not None
-        affected: set[Path] = set()  # note and asset paths whose state changed
-        changed_keys: set[str] = set()
         notes_dir = self.notes_dir
         theme_assets_changed = any(
             _under(p, Path(os.path.normpath(d))) for p in changed for d in self.theme.asset_dirs
         )
+        assets_before = set(self.assets)
+        affected, reloaded, before = self._reload(changed, notes_dir)
+        for note in self._dedupe():
+            affected.add(Path(os.path.normpath(note.source)))
+
+        # Which notes changed how: a "row" change shows in every list that holds the note
+        # (title, status, category, …, the excerpt); a "body" change only on the note's own page.
+        row_changed: set[str] = set()
+        structure_same = True
+        for path in affected:
+            old = before[path][0] if path in before else None
+            record = self.records.get(path)
+            new = record.note if record is not None else None
+            if old is None and new is None:
+                continue
+            if old is None or new is None or list_signature(old) != list_signature(new):
+                structure_same = False
+                row_changed.update(n.key for n in (old, new) if n is not None)
+            elif new is not old:
+                _update_in_place(old, new)  # lists and pages keep pointing at the same object
+                self.records[path].note = old
+        old_excerpts = {note.key: excerpt for note, excerpt in before.values() if note is not None}
+
+        # Notes to render again: the reloaded ones, and those whose links looked at a changed path.
+        near = affected | {p.parent for p in affected}
+        to_render = {id(r): r for r in reloaded if r.note is not None}
+        for record in self.records.values():
+            if record.note is None:
+                continue
+            if record.rendered is None or record.rendered.looked_at & near:
+                to_render[id(record)] = record
+        self._render(list(to_render.values()))
+        body_changed = {r.note.key for r in to_render.values() if r.note is not None}
+        for record in to_render.values():
+            assert record.note is not None and record.rendered is not None
+            if old_excerpts.get(record.note.key) != record.rendered.excerpt_html:
+                row_changed.add(record.note.key)
+        self.row_cache.forget(row_changed)
+
+        if structure_same and self.ctx is not None:
+            ctx = self.ctx
+            for record in to_render.values():
+                assert record.note is not None and record.rendered is not None
+                ctx.rendered[record.note.key] = record.rendered
+            ctx.asset_files = sorted(self.assets)
+            outputs = None if self.assets == assets_before else self._collect_outputs(ctx)
+        else:
+            ctx = self._context()
+            outputs = self._collect_outputs(ctx)
+        self.ctx = ctx
+        previous = self.outputs
+
+        def needs_write(output: Output) -> bool:
+            if self.rewrite_all:
+                return True
+            earlier = previous.get(output.path)
+            if earlier is None or earlier.depends_on != output.depends_on:
+                return True
+            if output.source is not None:
+                return output.source in affected or (theme_assets_changed and output.path.startswith("assets/"))
+            if output.body_of is not None and output.body_of in body_changed:
+                return True
+            if output.depends_on is None:
+                return bool(row_changed)
+            return bool(output.depends_on & row_changed)
+
+        report = RefreshReport(full=False, diagnostics=Diagnostics())
+        report.rendered_notes = len(to_render)
+        if outputs is None:  # the same pages as before: only those that depend on a change
+            candidates = self._outputs_touching(row_changed, body_changed, affected)
+            self._emit(writer, candidates, needs_write, report, remove_missing=False)
+            return self._finish(report, None)
+        self._emit(writer, outputs, needs_write, report)
+        return self._finish(report, outputs)
+
+    def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
+        if self.rewrite_all:
+            return list(self.outputs.values())
+        keys = row_changed | body_changed
+        return [o for o in self.outputs.values()
+                if (o.depends_on is None and row_changed) or (o.depends_on is not None and o.depends_on & keys)
+                or o.body_of in body_changed or (o.source is not None and o.source in affected)]
+
+    def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict]:
+        """Re-read the notes and assets among ``changed`` (a folder: everything below it).
+
+        Returns the note and asset paths whose state changed, the records read again, and for
+        each note path that was loaded before its former note and excerpt.
+        """
+        before: dict[Path, tuple[Note | None, str | None]] = {}
+        affected: set[Path] = set()
         candidates: set[Path] = set()
         for path in changed:
             if not _under(path, notes_dir) or path == notes_dir and not path.exists():
@@ -183,63 +284,28 @@ class Project:
                     candidates.update(Path(os.path.normpath(p)) for p in notes + assets)
             if path != notes_dir:
                 candidates.add(path)
-        old_slugs = {p: r.note.slug for p, r in self.records.items() if r.note is not None}
-        old_keys = {p: r.note.key for p, r in self.records.items() if r.note is not None}
         reloaded: list[NoteRecord] = []
         for path in sorted(candidates):
             if _hidden_below(path, notes_dir):
                 continue
             exists = path.is_file()
+            if path in self.records:
+                old = self.records[path]
+                before[path] = (old.note, old.rendered.excerpt_html if old.rendered else None)
             if is_note_file(path.name):
                 if exists:
                     reloaded.append(self._load(path))
                     affected.add(path)
                 elif self.records.pop(path, None) is not None:
                     affected.add(path)
-            elif not is_ignored(path.name) and not path.suffix.lower() in (".md", ".markdown"):
+            elif not is_ignored(path.name) and path.suffix.lower() not in (".md", ".markdown"):
                 if exists:
                     self.assets.add(path)
                     affected.add(path)
                 elif path in self.assets:
                     self.assets.discard(path)
                     affected.add(path)
-        self._dedupe()
-        for path, record in self.records.items():
-            if record.note is not None and old_slugs.get(path) != record.note.slug:
-                affected.add(path)
-        for path in affected:
-            if path in old_keys:
-                changed_keys.add(old_keys[path])
-        # Notes to render again: the reloaded ones, and those whose links looked at a changed path.
-        near = affected | {p.parent for p in affected}
-        to_render = {id(r): r for r in reloaded if r.note is not None}
-        for record in self.records.values():
-            if record.note is not None and record.rendered is not None and record.rendered.looked_at & near:
-                to_render[id(record)] = record
-            if record.note is not None and record.rendered is None:
-                to_render[id(record)] = record
-        self._render(list(to_render.values()))
-        changed_keys.update(r.note.key for r in to_render.values() if r.note is not None)
-
-        outputs = self._collect_outputs()
-        previous = self.outputs
-
-        def needs_write(output: Output) -> bool:
-            if self.rewrite_all:
-                return True
-            before = previous.get(output.path)
-            if before is None or before.depends_on != output.depends_on:
-                return True
-            if output.source is not None:
-                return output.source in affected or (theme_assets_changed and output.path.startswith("assets/"))
-            if output.depends_on is None:
-                return bool(changed_keys)
-            return bool(output.depends_on & changed_keys)
-
-        report = RefreshReport(full=False, diagnostics=Diagnostics())
-        report.rendered_notes = len(to_render)
-        self._emit(writer, outputs, needs_write, report)
-        return self._finish(report, outputs)
+        return affected, reloaded, before
 
     # -- shared steps -----------------------------------------------------------------------------
     def _load(self, path: Path) -> NoteRecord:
@@ -255,9 +321,9 @@ class Project:
         self.records[path] = record
         return record
 
-    def _dedupe(self) -> None:
+    def _dedupe(self) -> list[Note]:
         self.slug_diagnostics = Diagnostics()
-        dedupe_slugs([r.note for r in self.records.values() if r.note is not None], self.slug_diagnostics)
+        return dedupe_slugs([r.note for r in self.records.values() if r.note is not None], self.slug_diagnostics)
 
     def _targets(self) -> LinkTargets:
         return LinkTargets(
@@ -283,17 +349,17 @@ class Project:
         site = build_site(self.config, notes)
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
-                           asset_files=sorted(self.assets))
+                           asset_files=sorted(self.assets), row_cache=self.row_cache)
 
-    def _collect_outputs(self) -> list[Output]:
-        ctx = self._context()
+    def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
         outputs: dict[str, Output] = {}
         for emitter in default_emitters():
             for output in emitter.outputs(ctx):
                 outputs.setdefault(output.path, output)
         return list(outputs.values())
 
-    def _emit(self, writer: Writer, outputs: list[Output], needs_write, report: RefreshReport) -> None:
+    def _emit(self, writer: Writer, outputs: list[Output], needs_write, report: RefreshReport,
+              remove_missing: bool = True) -> None:
         assert self.theme is not None
         self.template_diagnostics = []
         for output in outputs:
@@ -309,36 +375,53 @@ class Project:
                 report.template_failed = True
                 continue
             report.written.append(output.path)
+        if not remove_missing:
+            return
         current = {o.path for o in outputs}
         for path in self.outputs:
             if path not in current:
                 writer.remove(path)
                 report.removed.append(path)
 
-    def _finish(self, report: RefreshReport, outputs: list[Output]) -> RefreshReport:
-        if not report.template_failed:
-            self.outputs = {o.path: o for o in outputs}
-            self.rewrite_all = False
-        else:
-            # Some pages are stale: remember every path that may exist, and write all next time.
-            self.outputs = {**self.outputs, **{o.path: o for o in outputs}}
-            self.rewrite_all = True
+    def _finish(self, report: RefreshReport, outputs: list[Output] | None) -> RefreshReport:
+        """``outputs`` None: the set of outputs did not change."""
+        if outputs is not None:
+            if not report.template_failed:
+                self.outputs = {o.path: o for o in outputs}
+                self.pages = sum(1 for o in outputs if o.path.endswith(".html"))
+            else:
+                # Some pages are stale: remember every path that may exist.
+                self.outputs = {**self.outputs, **{o.path: o for o in outputs}}
+        # After a template failure the next refresh must write every page again.
+        self.rewrite_all = report.template_failed
         report.diagnostics = self.diagnostics()
-        report.notes = sum(1 for r in self.records.values() if r.note is not None)
-        report.pages = sum(1 for o in outputs if o.path.endswith(".html"))
-        report.failed_notes = sorted(display_path(p, self.root) for p, r in self.records.items() if r.note is None)
+        failed = [p for p, r in self.records.items() if r.note is None]
+        report.notes = len(self.records) - len(failed)
+        report.pages = self.pages
+        report.failed_notes = sorted(display_path(p, self.root) for p in failed)
         return report
 
     def diagnostics(self) -> Diagnostics:
         result = Diagnostics()
         result.extend(self.config_diagnostics)
-        for path in sorted(self.records):
-            record = self.records[path]
+        troubled = [(str(p), r) for p, r in self.records.items() if r.load_diagnostics or r.render_diagnostics]
+        for _, record in sorted(troubled, key=lambda item: item[0]):
             result.extend(record.load_diagnostics)
             result.extend(record.render_diagnostics)
         result.extend(self.slug_diagnostics)
         result.extend(self.template_diagnostics)
         return result
+
+
+def list_signature(note: Note) -> tuple:
+    """Everything about a note that list pages, the site's structure and other notes' pages show."""
+    return (note.key, note.slug, note.title, note.status, note.category, note.tags, note.venue,
+            note.year, note.authors, note.date, note.summary)
+
+
+def _update_in_place(old: Note, new: Note) -> None:
+    for item in dataclasses.fields(new):
+        setattr(old, item.name, getattr(new, item.name))
 
 
 def _error(file: str, line: int | None, message: str) -> Diagnostic:

@@ -136,8 +136,11 @@ def _sort_categories(node: Category, order: list[str]) -> None:
 
 def _terms(kind: str, pairs: Iterable[tuple[str, Note]], by_name: bool) -> list[Term]:
     terms: dict[str, Term] = {}
+    slugs: dict[str, str] = {}  # thousands of notes share a few dozen names
     for name, note in pairs:
-        slug = slugify(name, kind)
+        slug = slugs.get(name)
+        if slug is None:
+            slug = slugs[name] = slugify(name, kind)
         term = terms.setdefault(slug, Term(kind, name, slug))
         if not term.notes or term.notes[-1] is not note:
             term.notes.append(note)

@@ -16,6 +16,7 @@ class Output:
     depends_on: frozenset[str] | None  # note keys; None means "every note" (e.g. the home page)
     render: Callable[[], bytes] | None = None  # produces the content ...
     source: Path | None = None  # ... or a file copied as it is
+    body_of: str | None = None  # the note whose whole body the page shows (its own page)
 
 
 class Emitter(Protocol):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .. import __version__
 from ..model import STATUS_EMOJI, Note, RenderedNote, Status
@@ -18,12 +19,30 @@ from ..urls import href
 
 
 @dataclass
+class RowCache:
+    """Each note's list row as HTML, per folder of the page it sits on (its links are relative).
+
+    Kept by the Project between rebuilds; a note that changed is forgotten.
+    """
+
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)  # note key -> page folder -> HTML
+
+    def forget(self, keys: set[str]) -> None:
+        for key in keys:
+            self.rows.pop(key, None)
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+
+@dataclass
 class EmitContext:
     site: Site
     rendered: dict[str, RenderedNote]  # note key -> rendered body
     theme: Theme
     env: jinja2.Environment
     asset_files: list[Path] = field(default_factory=list)  # files under notes/ to copy
+    row_cache: RowCache = field(default_factory=RowCache)
     build_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
     def render_page(self, template: str, path: str, title: str, *, absolute: bool = False, **values: Any) -> bytes:
@@ -34,12 +53,18 @@ class EmitContext:
         def url(target: str) -> str:
             return href(base + target) if absolute else relative_href(path, target)
 
+        folder = path.rpartition("/")[0]
+
+        def rows(notes: list[Note]) -> Markup:
+            return Markup("\n".join(self.row(note, folder, url) for note in notes))
+
         page = {"path": path, "title": title}
         context = {
             "site": self.site,
             "config": self.site.config,
             "page": page,
             "url": url,
+            "rows": rows,
             "statuses": list(Status),
             "status_emoji": STATUS_EMOJI,
             "status_labels": self.site.config.status_labels,
@@ -50,6 +75,18 @@ class EmitContext:
             **values,
         }
         return self.env.get_template(template).render(context).encode("utf-8")
+
+    def row(self, note: Note, folder: str, url) -> str:
+        by_folder = self.row_cache.rows.setdefault(note.key, {})
+        html = by_folder.get(folder)
+        if html is None:
+            rendered = self.rendered.get(note.key)
+            html = self.env.get_template("_note_row.html").render(
+                note=note, url=url, excerpt=rendered.excerpt_html if rendered else "",
+                status_labels=self.site.config.status_labels, status_emoji=STATUS_EMOJI,
+            ).strip()
+            by_folder[folder] = html
+        return html
 
     def keys(self, notes: list[Note]) -> frozenset[str]:
         return frozenset(n.key for n in notes)

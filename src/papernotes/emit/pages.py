@@ -22,7 +22,7 @@ class NotePages:
                     previous=previous, next=following,
                 )
 
-            yield Output(note.url, frozenset(deps), render)
+            yield Output(note.url, frozenset(deps), render, body_of=note.key)
 
 
 class HomePage:
