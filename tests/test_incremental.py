@@ -73,7 +73,8 @@ class Workspace:
     def edit(self) -> set[Path]:
         """One random edit, in one of the ways editors and users change files; returns touched paths."""
         rng, files = self.rng, self.files()
-        action = rng.choice(["modify", "modify", "add", "delete", "rename", "break", "image", "image-delete", "folder-move"])
+        action = rng.choice(["modify", "modify", "body", "body", "summary", "add", "delete", "rename", "break",
+                             "image", "image-delete", "folder-move"])
         if action == "add" or not files:
             path = self.new_path()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,18 @@ class Workspace:
         path = rng.choice(files)
         if action == "modify":
             path.write_text(note_text(rng, rng.choice(["Same title", f"Title {rng.randint(0, 50)}"]), self.rel_links(path)), encoding="utf-8")
+            return {path}
+        if action in ("body", "summary"):
+            # Only the body (first paragraph: the excerpt) or only the summary line changes.
+            import re
+            text = path.read_text(encoding="utf-8")
+            if action == "body":
+                text = re.sub(r"Paragraph \d+", f"Paragraph {rng.randint(0, 999)}", text)
+            elif "summary:" in text:
+                text = re.sub(r"summary: .*", f"summary: 新摘要 {rng.randint(0, 99)}", text)
+            else:
+                text = text.replace("---\n\n", f"summary: 加上摘要 {rng.randint(0, 99)}\n---\n\n", 1)
+            path.write_text(text, encoding="utf-8")
             return {path}
         if action == "delete":
             path.unlink()
@@ -117,7 +130,7 @@ class Workspace:
         return {source, target}
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_random_edit_sequences_match_a_fresh_build(tmp_path, seed):
     rng = random.Random(seed)
     root = tmp_path / "site-root"
