@@ -22,6 +22,7 @@ class SiteConfig:
     author: str = ""
     description: str = "Reading notes on papers"
     base_url: str = "/"
+    url: str = ""  # absolute address of the site (https://me.github.io/papers/), for feeds and the sitemap
     language: str = "zh-CN"
     output: str = "site"
     notes_dir: str = "notes"
@@ -41,8 +42,20 @@ class SiteConfig:
     def config_path(self) -> Path:
         return self.root / CONFIG_NAME
 
+    @property
+    def site_url(self) -> str:
+        """The absolute address of the site's root; a placeholder on localhost when not configured."""
+        if self.url:
+            return self.url
+        return "http://localhost" + self.base_url
 
-_STRING_KEYS = ("title", "author", "description", "base_url", "language", "output", "notes_dir")
+    def absolute_url(self, path: str) -> str:
+        from .urls import href
+
+        return self.site_url + href(path)
+
+
+_STRING_KEYS = ("title", "author", "description", "base_url", "url", "language", "output", "notes_dir")
 KNOWN_KEYS = set(_STRING_KEYS) | {"category_order", "status_labels", "params"}
 
 
@@ -91,4 +104,10 @@ def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
             diagnostics.warn(shown, line, f"unknown setting '{key}' (known: {', '.join(sorted(KNOWN_KEYS))})")
     if not config.base_url.endswith("/"):
         config.base_url += "/"
+    if config.url:
+        if not config.url.startswith(("http://", "https://")):
+            diagnostics.warn(shown, lines.get("url"), f"'url' should start with https:// (got '{config.url}'); ignored")
+            config.url = ""
+        elif not config.url.endswith("/"):
+            config.url += "/"
     return config

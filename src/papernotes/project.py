@@ -29,7 +29,7 @@ import jinja2
 
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
-from .emit import EmitContext, Output, default_emitters
+from .emit import TIMES, EmitContext, Output, default_emitters
 from .emit.context import RowCache
 from .loader import display_path, dedupe_slugs, is_ignored, is_note_file, load_note, walk
 from .model import Note, RenderedNote
@@ -219,6 +219,8 @@ class Project:
             if old_excerpts.get(record.note.key) != record.rendered.excerpt_html:
                 row_changed.add(record.note.key)
         self.row_cache.forget(row_changed)
+        if any(is_note_file(p.name) for p in affected):
+            row_changed.add(TIMES)  # outputs that order notes by file time
 
         if structure_same and self.ctx is not None:
             ctx = self.ctx
@@ -244,7 +246,7 @@ class Project:
             if output.body_of is not None and output.body_of in body_changed:
                 return True
             if output.depends_on is None:
-                return bool(row_changed)
+                return bool(row_changed - {TIMES})
             return bool(output.depends_on & row_changed)
 
         report = RefreshReport(full=False, diagnostics=Diagnostics())
@@ -261,7 +263,7 @@ class Project:
             return list(self.outputs.values())
         keys = row_changed | body_changed
         return [o for o in self.outputs.values()
-                if (o.depends_on is None and row_changed) or (o.depends_on is not None and o.depends_on & keys)
+                if (o.depends_on is None and row_changed - {TIMES}) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
 
     def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict]:

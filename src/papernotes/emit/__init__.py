@@ -10,6 +10,11 @@ from typing import Callable, Iterable, Protocol
 from .context import EmitContext
 
 
+#: A pseudo note key: an output whose dependencies hold it is written again whenever any note's
+#: file changed (feeds and the dashboard order notes by when they were last changed).
+TIMES = "@times"
+
+
 @dataclass(frozen=True)
 class Output:
     path: str  # site-relative, "/"-separated
@@ -26,11 +31,15 @@ class Emitter(Protocol):
 
 
 def default_emitters() -> list[Emitter]:
+    from .bibtex import BibliographyFile
+    from .dashboard import DashboardPage
+    from .feeds import AtomFeeds, RobotsFile, Sitemap
     from .pages import CategoryPages, HomePage, IndexPages, NotFoundPage, NotePages, TermPages
     from .static import NoteAssets, ThemeAssets
 
     return [NotePages(), HomePage(), CategoryPages(), TermPages(), IndexPages(), NotFoundPage(),
+            DashboardPage(), AtomFeeds(), Sitemap(), RobotsFile(), BibliographyFile(),
             ThemeAssets(), NoteAssets()]
 
 
-__all__ = ["EmitContext", "Emitter", "Output", "default_emitters"]
+__all__ = ["EmitContext", "Emitter", "Output", "TIMES", "default_emitters"]
