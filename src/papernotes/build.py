@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .output import Staging
 from .project import Project
+from .search import build_index
 
 
 @dataclass
@@ -22,6 +24,7 @@ class BuildResult:
     written: bool = False  # the output folder now holds this build
     failed_notes: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # every file written, site-relative
+    search_seconds: float | None = None  # None: no search index was built
 
     @property
     def ok(self) -> bool:
@@ -33,16 +36,18 @@ class BuildOptions:
     root: Path
     output: Path | None = None  # overrides the config's output folder
     strict: bool = False
+    search: bool = True  # build the Pagefind search index
 
 
 def build(options: BuildOptions) -> BuildResult:
     project = Project(options.root, output=options.output)
-    return build_project(project, strict=options.strict)
+    return build_project(project, strict=options.strict, search=options.search)
 
 
-def build_project(project: Project, strict: bool = False) -> BuildResult:
+def build_project(project: Project, strict: bool = False, search: bool = True) -> BuildResult:
     """Build everything into a staging folder and swap it in; keep the old site when a template
     failed (pages would be missing) or, with ``strict``, when there was any problem."""
+    started = time.perf_counter()
     staging: Staging | None = None
 
     class StagingWriter:
@@ -70,7 +75,13 @@ def build_project(project: Project, strict: bool = False) -> BuildResult:
         assert staging is not None and project.config is not None
         result = BuildResult(project.config, report.diagnostics, notes=report.notes, pages=report.pages,
                              files=len(report.written), failed_notes=report.failed_notes, paths=report.written)
-        if report.template_failed or (strict and report.diagnostics.items):
+        if search and not report.template_failed:
+            index = build_index(staging.path)
+            result.search_seconds = index.seconds if index.ok else None
+            if not index.ok:
+                result.diagnostics.warn("search", None, f"search index not built: {index.problem}; "
+                                        "the site works without search")
+        if report.template_failed or (strict and result.diagnostics.items):
             staging.discard()
         else:
             staging.commit()
@@ -79,5 +90,5 @@ def build_project(project: Project, strict: bool = False) -> BuildResult:
         if staging is not None:
             staging.discard()
         raise
-    result.seconds = report.seconds
+    result.seconds = time.perf_counter() - started
     return result

@@ -39,6 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=Path("."), help="site root holding notes/ and papernotes.yaml (default: .)")
     p.add_argument("--output", "-o", type=Path, help="output folder (default: 'output' in papernotes.yaml, else site/)")
     p.add_argument("--strict", action="store_true", help="fail, and keep the previous site, on any warning or error")
+    p.add_argument("--no-search", action="store_true", help="skip the search index (faster; the search box then says so)")
     verbosity = p.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each file written")
@@ -53,6 +54,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; the next free one if taken; 0: any)")
     p.add_argument("--open", action="store_true", help="open the site in a web browser")
     p.add_argument("--strict", action="store_true", help="show warnings as problems too")
+    p.add_argument("--no-search", action="store_true", help="do not keep a search index")
     p.set_defaults(run=run_serve)
 
     p = commands.add_parser("init", help="create a new notes site with example notes",
@@ -65,7 +67,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def run_build(args: argparse.Namespace) -> int:
     try:
-        result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict))
+        result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict, search=not args.no_search))
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -84,11 +86,12 @@ def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> N
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
     if result.failed_notes:
         print(f"left out {len(result.failed_notes)} note(s) with errors: {', '.join(result.failed_notes)}", file=sys.stderr)
-    where = result.config.output_path if result.written else "nothing written (--strict)"
+    where = result.config.output_path if result.written else "nothing written; the previous site is unchanged"
     if not quiet:
+        search = f" (search index {result.search_seconds:.2f} s)" if result.search_seconds is not None else ""
         print(
             f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors "
-            f"in {result.seconds:.2f} s -> {where}"
+            f"in {result.seconds:.2f} s{search} -> {where}"
         )
 
 
@@ -100,7 +103,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from .serve import PreviewServer, ServeOptions
     from .serve.preview import ServeError
 
-    server = PreviewServer(ServeOptions(root=args.root, host=args.host, port=args.port, strict=args.strict), sys.stdout)
+    server = PreviewServer(ServeOptions(root=args.root, host=args.host, port=args.port, strict=args.strict,
+                                        search=not args.no_search), sys.stdout)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C and kill: a clean stop, no traceback
         signal.signal(signum, lambda *_: stop.set())

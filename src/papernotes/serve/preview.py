@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostics
 from ..loader import is_ignored
 from ..output import SiteDirectory
 from ..project import Project, RefreshReport
+from ..search import Indexer, refresh_index
 from .events import EventHub, RebuildEvent
 from .http import PreviewHTTPServer
 from .watcher import ChangeCollector, start_observer
@@ -38,6 +39,7 @@ class ServeOptions:
     port: int = 8000
     strict: bool = False  # warnings count as errors (overlay and terminal)
     quiet: float = 0.02  # seconds of calm that end a burst of file events
+    search: bool = True  # keep the Pagefind index fresh, in the background
 
 
 @dataclass
@@ -54,6 +56,11 @@ class PreviewServer:
     _threads: list[threading.Thread] = field(default_factory=list)
     _serial: int = 0
     _on_rebuild: list[Callable[[RefreshReport], None]] = field(default_factory=list)
+    _indexer: Indexer = field(default_factory=Indexer)
+    _index_wanted: threading.Condition = field(default_factory=threading.Condition)
+    _index_dirty: bool = False
+    _stopping: bool = False
+    index_runs: int = 0  # finished search-index refreshes
 
     # -- life cycle ------------------------------------------------------------------------------
     def start(self) -> str:
@@ -78,8 +85,11 @@ class PreviewServer:
                                  name="papernotes-http", daemon=True)
         loop = threading.Thread(target=self._loop, name="papernotes-rebuild", daemon=True)
         self._threads = [serve, loop]
-        serve.start()
-        loop.start()
+        if self.options.search:
+            self._threads.append(threading.Thread(target=self._index_loop, name="papernotes-search", daemon=True))
+            self._request_index()
+        for thread in self._threads:
+            thread.start()
         return self.url
 
     @property
@@ -91,6 +101,10 @@ class PreviewServer:
 
     def stop(self) -> None:
         """Stop watching and serving, close every event stream, remove the temporary site."""
+        with self._index_wanted:
+            self._stopping = True
+            self._index_wanted.notify_all()
+        self._indexer.cancel()
         if self._collector is not None:
             self._collector.stop()
         if self._observer is not None:
@@ -175,7 +189,35 @@ class PreviewServer:
         self.hub.publish(RebuildEvent(pages, report.full, tuple(problems), self._serial, removed))
         for callback in self._on_rebuild:
             callback(report)
+        if report.written or report.removed:
+            self._request_index()
         return report
+
+    # -- search index, refreshed after rebuilds without delaying them -------------------------------
+    def _request_index(self) -> None:
+        with self._index_wanted:
+            self._index_dirty = True
+            self._index_wanted.notify_all()
+
+    def _index_loop(self) -> None:
+        assert self.site_dir is not None
+        first = True
+        while True:
+            with self._index_wanted:
+                while not self._index_dirty and not self._stopping:
+                    self._index_wanted.wait()
+                if self._stopping:
+                    return
+                self._index_dirty = False
+            result = refresh_index(self.site_dir, self._indexer)
+            if self._stopping:
+                return
+            self.index_runs += 1
+            if not result.ok:
+                self._say(f"warning: search index not refreshed: {result.problem}")
+            elif first:
+                self._say(f"search index built in {result.seconds:.1f} s")
+            first = False
 
     def _problems(self, diagnostics: Diagnostics) -> list[str]:
         shown = diagnostics.items if self.options.strict else diagnostics.errors

@@ -1,0 +1,103 @@
+"""The full-text search index: Pagefind's extended build (it segments Chinese) run over the
+finished HTML in one call, as a separate step after the pages are written.
+
+Only note pages are indexed: they mark their article with ``data-pagefind-body`` and carry
+``status`` and ``category`` filters. A missing or failing engine is a warning; the site is
+complete without it (the search box then says search is unavailable).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+INDEX_DIR = "pagefind"
+TIMEOUT_SECONDS = 1800
+
+
+@dataclass
+class IndexResult:
+    ok: bool
+    seconds: float
+    problem: str | None = None
+
+
+#: Names a Pagefind executable to use instead of the one installed with papernotes.
+ENGINE_VARIABLE = "PAPERNOTES_PAGEFIND"
+
+
+def index_command(site_dir: Path, output_dir: Path) -> list[str]:
+    engine = os.environ.get(ENGINE_VARIABLE)
+    program = [engine] if engine else [sys.executable, "-m", "pagefind"]
+    return [*program, "--site", str(site_dir), "--output-path", str(output_dir), "--silent"]
+
+
+@dataclass
+class Indexer:
+    """Runs Pagefind; ``cancel()`` from another thread stops a run in progress (``serve`` on exit)."""
+
+    _process: subprocess.Popen | None = None
+    _cancelled: bool = False
+
+    def build(self, site_dir: Path, output_dir: Path | None = None) -> IndexResult:
+        """Index ``site_dir``; the bundle goes to ``output_dir`` (default ``site_dir/pagefind``)."""
+        started = time.perf_counter()
+        output_dir = output_dir or site_dir / INDEX_DIR
+        try:
+            self._process = subprocess.Popen(index_command(site_dir, output_dir), stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, text=True)
+            if self._cancelled:
+                self._process.kill()
+            out, err = self._process.communicate(timeout=TIMEOUT_SECONDS)
+            code = self._process.returncode
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            if self._process is not None:
+                self._process.kill()
+            return IndexResult(False, time.perf_counter() - started, f"could not run Pagefind: {exc}")
+        finally:
+            self._process = None
+        seconds = time.perf_counter() - started
+        if self._cancelled:
+            return IndexResult(False, seconds, "cancelled")
+        if code != 0:
+            detail = (err or out).strip().splitlines()
+            reason = detail[-1] if detail else f"exit status {code}"
+            if "No module named pagefind" in (err or ""):
+                reason = "Pagefind is not installed (pip install 'pagefind[extended]')"
+            return IndexResult(False, seconds, reason)
+        if not (output_dir / "pagefind.js").exists():
+            return IndexResult(False, seconds, "Pagefind wrote no pagefind.js")
+        return IndexResult(True, seconds)
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        process = self._process
+        if process is not None:
+            process.kill()
+
+
+def build_index(site_dir: Path, output_dir: Path | None = None) -> IndexResult:
+    return Indexer().build(site_dir, output_dir)
+
+
+def refresh_index(site_dir: Path, indexer: Indexer | None = None) -> IndexResult:
+    """Rebuild the index of a folder that is being served: build it beside, then swap it in, so
+    the old index keeps answering until the new one is complete."""
+    fresh = site_dir / f".{INDEX_DIR}-new-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    result = (indexer or Indexer()).build(site_dir, fresh)
+    if not result.ok:
+        shutil.rmtree(fresh, ignore_errors=True)
+        return result
+    current = site_dir / INDEX_DIR
+    old = site_dir / f".{INDEX_DIR}-old-{os.getpid()}"
+    if current.exists():
+        os.rename(current, old)
+    os.rename(fresh, current)
+    shutil.rmtree(old, ignore_errors=True)
+    return result
