@@ -147,3 +147,105 @@ def browser_context(browser):
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     yield context
     context.close()
+
+
+# -- papernotes serve: a real in-process preview server -------------------------------------------
+import http.client  # noqa: E402 - kept with the fixtures that use them
+import io  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+
+
+class PreviewHarness:
+    """A real ``PreviewServer`` (real watchdog, real HTTP on 127.0.0.1, free port) plus helpers to
+    wait until it has caught up with file edits and to fetch pages exactly as a browser would."""
+
+    def __init__(self, root: Path, **options) -> None:
+        from papernotes.serve import PreviewServer, ServeOptions
+
+        self.root = Path(root)
+        self.out = io.StringIO()
+        if "search" in ServeOptions.__dataclass_fields__:
+            # The background search index (a Pagefind child process) has its own tests; here
+            # it would only slow the rebuilds under test down. Pass search=True to keep it.
+            options.setdefault("search", False)
+        self.server = PreviewServer(ServeOptions(root=self.root, host="127.0.0.1", port=0, **options), out=self.out)
+        self._cond = threading.Condition()
+        self._count = 0
+        self._last = time.monotonic()
+        self._last_seconds = 0.0
+        self.reports: list = []
+        self.server.on_rebuild(self._record)  # before start(): the initial build counts as 1
+        self.url = self.server.start()
+        parsed = urllib.parse.urlsplit(self.url)
+        self.host, self.port = parsed.hostname, parsed.port
+
+    def _record(self, report) -> None:
+        with self._cond:
+            self._count += 1
+            self._last = time.monotonic()
+            self._last_seconds = report.seconds
+            self.reports.append(report)
+            self._cond.notify_all()
+
+    @property
+    def rebuilds(self) -> int:
+        with self._cond:
+            return self._count
+
+    @property
+    def site_dir(self) -> Path:
+        assert self.server.site_dir is not None
+        return self.server.site_dir
+
+    def settle(self, since: int, quiet: float = 0.3, timeout: float = 15.0) -> int:
+        """Wait for a rebuild after ``since`` (a ``rebuilds`` value taken before the edit), then
+        until no further rebuild came for ``quiet`` seconds (longer after a slow rebuild, so a
+        rebuild still running is not mistaken for calm). Returns the rebuild count."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._count <= since:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no rebuild within {timeout} s after the edit; server output:\n"
+                                         + self.out.getvalue())
+                self._cond.wait(left)
+            while True:
+                calm_until = self._last + max(quiet, 2 * self._last_seconds + 0.1)
+                now = time.monotonic()
+                if now >= calm_until:
+                    return self._count
+                if now >= deadline:
+                    raise AssertionError(f"still rebuilding after {timeout} s; server output:\n" + self.out.getvalue())
+                self._cond.wait(min(calm_until, deadline) - now)
+
+    def fetch(self, path: str, method: str = "GET", headers: dict | None = None,
+              timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers with lower-case names, body) for ``path``; redirects are not followed."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.request(method, path, headers=headers or {})
+            response = connection.getresponse()
+            body = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@pytest.fixture
+def preview_server() -> Iterator[Callable[..., PreviewHarness]]:
+    """Factory: ``harness = preview_server(root)`` starts ``papernotes serve`` in-process on
+    127.0.0.1 (port 0) for a site root; every server is stopped after the test."""
+    started: list[PreviewHarness] = []
+
+    def start(root: Path, **options) -> PreviewHarness:
+        harness = PreviewHarness(root, **options)
+        started.append(harness)
+        return harness
+
+    yield start
+    for harness in reversed(started):
+        harness.stop()

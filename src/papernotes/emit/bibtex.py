@@ -1,10 +1,14 @@
-"""papers.bib for the whole site (the per-note Cite block is in templates/_cite.html)."""
+"""papers.bib for the whole site, and the ``bibtex_entry(note)`` template function behind the
+Cite block of each note page (templates/_cite.html). Both come from :mod:`papernotes.bibtex`."""
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from . import Output
+from ..bibtex import (Citation, bibliography, citation_keys, entry_inputs, entry_text, generated_base_key,
+                      own_entry)
+from ..model import Note
+from . import TIMES, Output
 from .context import EmitContext
 
 
@@ -12,4 +16,84 @@ class BibliographyFile:
     name = "BibliographyFile"
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
-        return []
+        # Registered here, before any page is rendered (every emitter's outputs are collected first).
+        texts = EntryTexts.of(ctx)
+        ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts)
+        # Every note, and TIMES: the file also shows fields that lists do not (arXiv id, DOI,
+        # links, an own ``bibtex:`` entry), so it is written again whenever any note file changed.
+        deps = frozenset(note.key for note in ctx.site.notes) | {TIMES}
+
+        def render() -> bytes:
+            texts.keep({note.key for note in ctx.site.notes})
+            return bibliography(ctx.site.notes, texts.text).encode("utf-8")
+
+        return [Output("papers.bib", deps, render)]
+
+
+class EntryTexts:
+    """Entry texts by note, reused while a note's BibTeX inputs stay the same: a rebuild after one
+    edit writes papers.bib again without re-escaping every entry.
+
+    Kept on the Jinja environment, which lives as long as the site's templates (a full rebuild
+    starts afresh).
+    """
+
+    ATTRIBUTE = "papernotes_bibtex_texts"
+
+    def __init__(self) -> None:
+        self._texts: dict[str, tuple[tuple, str]] = {}
+
+    @classmethod
+    def of(cls, ctx: EmitContext) -> "EntryTexts":
+        texts = getattr(ctx.env, cls.ATTRIBUTE, None)
+        if not isinstance(texts, cls):
+            texts = cls()
+            setattr(ctx.env, cls.ATTRIBUTE, texts)
+        return texts
+
+    def text(self, note: Note, key: str) -> str:
+        inputs = entry_inputs(note, key)
+        known = self._texts.get(note.key)
+        if known is not None and known[0] == inputs:
+            return known[1]
+        text = entry_text(note, key)
+        self._texts[note.key] = (inputs, text)
+        return text
+
+    def keep(self, note_keys: set[str]) -> None:
+        for gone in self._texts.keys() - note_keys:
+            del self._texts[gone]
+
+
+class CitationLookup:
+    """``bibtex_entry(note)`` for templates: the note's citation key and entry text.
+
+    Keys are computed over all notes once, and again when the note asked about no longer has the
+    key inputs they were computed from (a rebuild that re-rendered only its page).
+    """
+
+    def __init__(self, notes: list[Note], texts: EntryTexts | None = None) -> None:
+        self._notes = notes
+        self._texts = texts or EntryTexts()
+        self._keys: dict[str, str] | None = None
+        self._stamps: dict[str, str] = {}
+
+    @staticmethod
+    def _stamp(note: Note) -> str:
+        own = own_entry(note)
+        return "own:" + own.key if own is not None else generated_base_key(note)
+
+    def _refresh(self) -> dict[str, str]:
+        self._keys = citation_keys(self._notes)
+        self._stamps = {note.key: self._stamp(note) for note in self._notes}
+        return self._keys
+
+    def key(self, note: Note) -> str:
+        keys = self._keys if self._keys is not None else self._refresh()
+        if note.key not in keys or self._stamps.get(note.key) != self._stamp(note):
+            keys = self._refresh()
+        return keys.get(note.key) or citation_keys([note])[note.key]
+
+    def __call__(self, note: Note) -> Citation:
+        key = self.key(note)
+        return Citation(key, self._texts.text(note, key))
