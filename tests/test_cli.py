@@ -33,7 +33,7 @@ def test_init_then_build_prints_one_summary_line(tmp_path):
     assert (site / "papernotes.yaml").exists() and len(list((site / "notes").rglob("*.md"))) >= 12
     result = run("build", cwd=site)
     assert result.returncode == 0, result.stderr
-    assert re.fullmatch(r"\d+ notes, \d+ pages, 0 warnings, 0 errors in [\d.]+ s -> .*\n", result.stdout)
+    assert re.fullmatch(r"\d+ notes, \d+ pages, 0 warnings, 0 errors in [\d.]+ s \(search index [\d.]+ s\) -> .*\n", result.stdout)
     assert (site / "site" / "index.html").exists()
 
 
@@ -124,3 +124,13 @@ def test_site_templates_and_assets_override_the_theme_file_by_file(tmp_path):
     assert "site-header" in (out / "index.html").read_text()  # other templates still from the theme
     assert (out / "assets" / "site.js").read_text() == "// mine\n"
     assert (out / "assets" / "extra.css").exists() and (out / "assets" / "style.css").exists()
+
+
+def test_unusable_own_bibtex_entry_is_a_warning_on_its_line(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text('---\ntitle: A Paper\nbibtex: "@article{broken, title = {unclosed"\n---\nbody\n')
+    result = run("build", "--no-search", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "notes/a.md:3: warning:" in result.stderr
+    assert "@misc{" in (tmp_path / "site" / "papers.bib").read_text() or "@" in (tmp_path / "site" / "papers.bib").read_text()

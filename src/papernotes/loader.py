@@ -73,6 +73,7 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
         key=key,
         slug=slug,
         base_slug=slug,
+        field_lines=dict(parts.front.key_lines),
         mtime=path.stat().st_mtime,
         **{f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)},
     )

@@ -69,6 +69,10 @@ class Note:
     body_line: int = 1  # 1-based line in the file where ``body`` starts
     mtime: float = 0.0
     base_slug: str = ""  # ``slug`` before two notes with the same page name were told apart
+    field_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line in the file
+
+    def line_of(self, key: str) -> int | None:
+        return self.field_lines.get(key)
 
     @property
     def url(self) -> str:

@@ -27,6 +27,7 @@ from typing import Protocol
 
 import jinja2
 
+from .bibtex import own_entry_problem
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
 from .emit import TIMES, EmitContext, Output, default_emitters
@@ -316,6 +317,9 @@ class Project:
         shown = display_path(path, self.root)
         try:
             record.note = load_note(path, self.root, self.notes_dir)
+            problem = own_entry_problem(record.note)
+            if problem:
+                record.load_diagnostics.append(_warning(shown, record.note.line_of("bibtex"), problem))
         except NoteError as exc:
             record.load_diagnostics.append(_error(shown, exc.line, exc.message))
         except OSError as exc:
@@ -418,12 +422,18 @@ class Project:
 def list_signature(note: Note) -> tuple:
     """Everything about a note that list pages, the site's structure and other notes' pages show."""
     return (note.key, note.slug, note.title, note.status, note.category, note.tags, note.venue,
-            note.year, note.authors, note.date, note.summary)
+            note.year, note.authors, note.date, note.summary, str(note.extra.get("bibtex")))
 
 
 def _update_in_place(old: Note, new: Note) -> None:
     for item in dataclasses.fields(new):
         setattr(old, item.name, getattr(new, item.name))
+
+
+def _warning(file: str, line: int | None, message: str) -> Diagnostic:
+    diagnostics = Diagnostics()
+    diagnostics.warn(file, line, message)
+    return diagnostics.items[0]
 
 
 def _error(file: str, line: int | None, message: str) -> Diagnostic:

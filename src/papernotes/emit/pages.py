@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from ..bibtex import citation_base_key
 from . import Output
 from .context import EmitContext
 
@@ -12,9 +13,14 @@ class NotePages:
     name = "note pages"
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        # A note's citation key (in its Cite block) depends on the notes that share its base key.
+        citation_groups: dict[str, set[str]] = {}
+        for note in ctx.site.notes:
+            citation_groups.setdefault(citation_base_key(note), set()).add(note.key)
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
             deps = {note.key} | {n.key for n in (previous, following) if n is not None}
+            deps |= citation_groups[citation_base_key(note)]
 
             def render(note=note, previous=previous, following=following) -> bytes:
                 return ctx.render_page(
