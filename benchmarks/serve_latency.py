@@ -525,6 +525,8 @@ def measure(server: Server, result: Result, picks: list[int], count: int, timeou
         time.sleep(0.05)  # let the server print its rebuild line
         lines = "\n".join(server.lines_since(t0))
         reported = server.server_ms(lines)
+        if reported is None and os.environ.get("SERVE_LATENCY_DEBUG"):
+            log(f"  no rebuild line in: {lines!r}")
         if k < WARMUP:
             continue
         result.samples.append(latency)
