@@ -288,3 +288,16 @@ def test_text_accents_recomposed(conv):
     out = conv.to_mathml(r"\text{Gödel}", display=False)
     assert "ö" in body(out)
     assert "<mover" not in body(out)
+
+
+def test_formulas_convert_from_any_thread():
+    """The preview server rebuilds on a thread of its own; pykatex alone fails off its first thread."""
+    import threading
+
+    converter = MathConverter()
+    results: list[str] = []
+    for i in range(4):
+        worker = threading.Thread(target=lambda i=i: results.append(converter.to_mathml(rf"x_{{{i}}} + \frac{{1}}{{{i + 2}}}", display=False)))
+        worker.start()
+        worker.join()
+    assert len(results) == 4 and all("<mfrac>" in r for r in results)

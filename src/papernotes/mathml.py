@@ -34,8 +34,11 @@ pykatex 0.1.1 crash this avoids.
 
 from __future__ import annotations
 
+import concurrent.futures
 import html
+import os
 import re
+import threading
 import unicodedata
 from types import MappingProxyType
 from typing import Mapping
@@ -102,6 +105,31 @@ class _EngineGuard:
 
 
 _GUARD = _EngineGuard()
+
+
+class _EngineThread:
+    """Runs every pykatex call on one thread of its own.
+
+    pykatex 0.1.1's QuickJS runtime remembers the stack of the thread that first used it; called
+    from another thread (the preview server rebuilds on one) it fails with "size exceeded". Like
+    ``_GUARD``, this is process state on purpose: there is one runtime per process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pid = 0
+
+    def call(self, function, *args, **kwargs):
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():  # a forked child gets a new one
+                self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="papernotes-katex")
+                self._pid = os.getpid()
+            executor = self._executor
+        return executor.submit(function, *args, **kwargs).result()
+
+
+_ENGINE = _EngineThread()
 
 
 def _prepare_tex(tex: str, display: bool) -> str:
@@ -581,7 +609,8 @@ class MathConverter:
             raise MathError("empty formula")
         _GUARD.check()
         try:
-            raw = pykatex.renderToString(
+            raw = _ENGINE.call(
+                pykatex.renderToString,
                 source,
                 output=pykatex.OUTPUT_MATHML,
                 displayMode=display,

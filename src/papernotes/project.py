@@ -285,6 +285,10 @@ class Project:
                 if path.is_dir():
                     notes, assets = walk(path)
                     candidates.update(Path(os.path.normpath(p)) for p in notes + assets)
+                    # A file moved into a folder that was just created is reported as created
+                    # there, but its removal from the old place arrives late (the watcher was not
+                    # yet watching the new folder): check the new folder's neighbours now.
+                    candidates.update(p for p in self.records if p.parent == path.parent)
             if path != notes_dir:
                 candidates.add(path)
         reloaded: list[NoteRecord] = []
