@@ -150,7 +150,7 @@ def test_links_mapping_list_and_arxiv(tmp_path):
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd"])
 def test_dangerous_link_schemes_are_errors(tmp_path, url):
     exc = error_of(tmp_path, f'---\ntitle: T\nlinks:\n  Bad: "{url}"\n---\n')
-    assert exc.line == 3 and "only http(s), mailto and relative URLs" in exc.message
+    assert exc.line == 4 and "only http(s), mailto and relative URLs" in exc.message  # the line of the URL itself
 
 
 def test_mailto_and_relative_links_are_fine(tmp_path):

@@ -57,6 +57,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-search", action="store_true", help="do not keep a search index")
     p.set_defaults(run=run_serve)
 
+    from .commands import check, export, import_notes, new_note
+
+    for command in (new_note, import_notes, check, export):
+        command.add_parser(commands)
+
     p = commands.add_parser("init", help="create a new notes site with example notes",
                             description="Create DIR with papernotes.yaml and a notes/ folder of example notes.")
     p.add_argument("directory", type=Path, help="folder to create (must be empty or missing)")

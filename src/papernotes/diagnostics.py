@@ -50,7 +50,8 @@ class Diagnostics:
 class NoteError(Exception):
     """A problem that makes one note unusable; carries the line it points at."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, value: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.value = value  # the offending value as written, to find its own line in the front matter

@@ -149,11 +149,12 @@ def parse_links(value: Any) -> tuple[Link, ...]:
         pairs = [("", value)]
     for label, url in pairs:
         if not isinstance(url, str) or not url.strip():
-            raise NoteError(f"link '{label or url}' has no URL; expected 'label: https://…'")
+            raise NoteError(f"link '{label or url}' has no URL; expected 'label: https://…'", value=label or None)
+        written = url
         url = url.strip()
         problem = url_problem(url)
         if problem:
-            raise NoteError(f"link '{url}' {problem}")
+            raise NoteError(f"link '{url}' {problem}", value=written)
         links.append(Link(label.strip() or guess_label(url), url))
     return tuple(links)
 
@@ -200,13 +201,16 @@ def title_from_body(body: str) -> tuple[str | None, str]:
 
 
 def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line: int,
-                fallback_title: str, key_lines: dict[str, int]) -> NoteFields:
-    """Validate front matter; raises NoteError with the offending key's line."""
+                fallback_title: str, key_lines: dict[str, int],
+                value_lines: dict[str, int] | None = None) -> NoteFields:
+    """Validate front matter; raises NoteError with the offending value's (else key's) line."""
 
     def at(key: str, func, *args):
         try:
             return func(*args)
         except NoteError as exc:
+            if exc.line is None and exc.value is not None and value_lines:
+                exc.line = value_lines.get(exc.value)
             exc.line = exc.line or key_lines.get(key)
             raise
 

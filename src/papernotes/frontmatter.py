@@ -24,6 +24,7 @@ class FrontMatter:
     key_lines: dict[str, int]  # key -> 1-based line in the file
     raw_scalars: dict[str, str] = field(default_factory=dict)  # key -> scalar exactly as written
     present: bool = False
+    value_lines: dict[str, int] = field(default_factory=dict)  # any scalar value -> its first line
 
 
 @dataclass
@@ -111,9 +112,13 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
             key_lines[name] = first_line + key_node.start_mark.line
             if isinstance(value_node, yaml.ScalarNode):
                 raw[name] = str(value_node.value)
+        value_lines: dict[str, int] = {}
+        _collect_value_lines(node, first_line, value_lines)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and mark is not None and mark.line >= yaml_text.count("\n") + 1:
+            mark = exc.context_mark  # noticed only at the end: point at what was left open
         line = first_line + mark.line if mark is not None else first_line
         problem = exc.problem or exc.context or "invalid YAML"
         raise NoteError(f"invalid YAML in front matter: {problem}", line) from None
@@ -124,7 +129,20 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
     finally:
         loader.dispose()
     data = {str(k): v for k, v in data.items()}
-    return FrontMatter(data, key_lines, raw, present=True)
+    return FrontMatter(data, key_lines, raw, present=True, value_lines=value_lines)
+
+
+def _collect_value_lines(node: yaml.Node, first_line: int, found: dict[str, int], depth: int = 0) -> None:
+    if depth > 50:
+        return
+    if isinstance(node, yaml.ScalarNode):
+        found.setdefault(str(node.value), first_line + node.start_mark.line)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _collect_value_lines(item, first_line, found, depth + 1)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _collect_value_lines(value, first_line, found, depth + 1)
 
 
 def _node_kind(node: yaml.Node) -> str:

@@ -65,7 +65,8 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
     parts = split(text)
     key = path.relative_to(notes_dir).with_suffix("").as_posix()
     fields = note_fields(parts.front.data, parts.front.raw_scalars, parts.body, parts.body_line,
-                         fallback_title=path.stem, key_lines=parts.front.key_lines)
+                         fallback_title=path.stem, key_lines=parts.front.key_lines,
+                         value_lines=parts.front.value_lines)
     slug = slug_for_key(key)
     return Note(
         source=path,

@@ -150,6 +150,16 @@ class Project:
 
     # -- full ------------------------------------------------------------------------------------
     def _full(self, writer: Writer) -> RefreshReport:
+        self.load_all()
+        self.ctx = self._context()
+        outputs = self._collect_outputs(self.ctx)
+        report = RefreshReport(full=True, diagnostics=Diagnostics())
+        report.rendered_notes = len(self.records)
+        self._emit(writer, outputs, lambda output: True, report)
+        return self._finish(report, outputs)
+
+    def load_all(self) -> None:
+        """Read the config, the theme and every note, and render every note (no output)."""
         self.config_diagnostics = Diagnostics()
         self.config = load_config(self.root, self.config_diagnostics)
         if self.output_override is not None:
@@ -165,15 +175,8 @@ class Project:
         for path in note_paths:
             self._load(Path(os.path.normpath(path)))
         self._dedupe()
-        to_render = [r for r in self.records.values() if r.note is not None]
-        self._render(to_render)
+        self._render([r for r in self.records.values() if r.note is not None])
         self.row_cache.clear()
-        self.ctx = self._context()
-        outputs = self._collect_outputs(self.ctx)
-        report = RefreshReport(full=True, diagnostics=Diagnostics())
-        report.rendered_notes = len(to_render)
-        self._emit(writer, outputs, lambda output: True, report)
-        return self._finish(report, outputs)
 
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:

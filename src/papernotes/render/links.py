@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..model import Note
-from ..urls import href
+from ..urls import href, url_problem
 
 _SCHEME_OR_SPECIAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*:|//|#|\?)")
 
@@ -38,7 +38,8 @@ def asset_url(targets: LinkTargets, path: Path) -> str:
 
 def resolve(targets: LinkTargets, note: Note, url: str) -> Resolution:
     if not url or _SCHEME_OR_SPECIAL.match(url):
-        return Resolution(None)
+        problem = url_problem(url) if url else None
+        return Resolution(None, problem=f"link '{url}' {problem}" if problem else None)
     path_part, sep, fragment = url.partition("#")
     path_part = path_part.split("?", 1)[0]
     if not path_part:

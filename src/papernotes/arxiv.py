@@ -1,0 +1,71 @@
+"""Ask the arXiv API about one paper: title, authors, abstract, year, primary category."""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+DEFAULT_API = "https://export.arxiv.org/api"
+API_VARIABLE = "PAPERNOTES_ARXIV_API"
+_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+
+
+class FetchError(Exception):
+    pass
+
+
+@dataclass
+class PaperInfo:
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    year: int | None
+    primary_category: str | None
+
+
+def api_base(explicit: str | None = None) -> str:
+    return (explicit or os.environ.get(API_VARIABLE) or DEFAULT_API).rstrip("/")
+
+
+def fetch(arxiv_id: str, base: str | None = None, timeout: float = 10.0) -> PaperInfo:
+    url = f"{api_base(base)}/query?{urllib.parse.urlencode({'id_list': arxiv_id, 'max_results': 1})}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) only
+            body = response.read(2_000_000)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise FetchError(f"could not reach the arXiv API ({reason})") from None
+    return parse_response(body, arxiv_id)
+
+
+def parse_response(body: bytes, arxiv_id: str) -> PaperInfo:
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise FetchError(f"the arXiv API answered with something that is not Atom XML ({exc})") from None
+    entry = root.find("atom:entry", _NS)
+    if entry is None:
+        raise FetchError(f"the arXiv API knows no paper {arxiv_id}")
+    title = _text(entry, "atom:title")
+    if not title or title.lower() == "error":
+        raise FetchError(f"the arXiv API knows no paper {arxiv_id}: {_text(entry, 'atom:summary') or 'no title'}")
+    authors = tuple(_clean(a.findtext("atom:name", "", _NS)) for a in entry.findall("atom:author", _NS))
+    published = _text(entry, "atom:published")
+    year = int(published[:4]) if re.match(r"^\d{4}", published) else None
+    primary = entry.find("arxiv:primary_category", _NS)
+    return PaperInfo(arxiv_id, title, tuple(a for a in authors if a), _text(entry, "atom:summary"), year,
+                     primary.get("term") if primary is not None else None)
+
+
+def _text(element: ET.Element, path: str) -> str:
+    return _clean(element.findtext(path, "", _NS))
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,72 @@
+"""``papernotes import SOURCE... [--into notes/] [--dry-run] [--force] [--format KIND]``"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..config import load_config
+from ..diagnostics import Diagnostics
+from ..importers import FORMATS, SourceError, detect, parse
+from ..importers.writer import apply, plan
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser(
+        "import", help="bring in notes from a README reading list, Jekyll/Hexo posts or a .bib file",
+        description="Write one note per paper found in each SOURCE: a GitHub README reading list "
+                    "(<details> blocks with status emoji), a folder or file of Jekyll/Hexo posts, or a "
+                    "BibTeX file. Duplicates are merged; papers already in the notes are skipped; "
+                    "nothing is overwritten without --force.")
+    p.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    p.add_argument("--root", type=Path, default=Path("."), help="site root (default: .)")
+    p.add_argument("--into", type=Path, help="folder for the new notes (default: the site's notes/)")
+    p.add_argument("--format", choices=FORMATS, help="the kind of every SOURCE (default: detected)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
+    p.add_argument("--force", action="store_true", help="replace notes that hold the same paper")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.root.resolve()
+    config = load_config(root, Diagnostics())
+    into = (args.into if args.into is not None else config.notes_path).resolve()
+    parsed = []
+    for source in args.sources:
+        try:
+            kind = args.format or detect(source)
+            parsed.append(parse(source, kind))
+        except SourceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{source}: {kind}, {len(parsed[-1].notes)} papers")
+    result = plan(parsed, into, root, force=args.force)
+    verb = "would write" if args.dry_run else "wrote"
+    for planned in result.notes:
+        action = ("would replace" if args.dry_run else "replaced") if planned.overwrite else verb
+        print(f"{action} {_shown(planned.path)}  ({planned.note.origin})")
+    for image in result.images:
+        print(f"{'would copy' if args.dry_run else 'copied'} image {_shown(image.source)} -> {_shown(image.target)}")
+    for line in result.merged:
+        print(f"merged {line}")
+    for line in result.skipped:
+        print(f"skipped {line}")
+    for line in result.missing_images:
+        print(f"warning: {line}", file=sys.stderr)
+    for problem in result.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if not args.dry_run:
+        apply(result)
+    print(f"{'dry run: ' if args.dry_run else ''}{len(result.notes)} notes {verb}, {len(result.merged)} duplicates merged, "
+          f"{len(result.skipped)} skipped (already imported), {len(result.images)} images "
+          f"{'to copy' if args.dry_run else 'copied'}, {len(result.missing_images)} missing, "
+          f"{len(result.problems)} lines not understood")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
