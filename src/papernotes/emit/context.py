@@ -54,9 +54,19 @@ class EmitContext:
             return href(base + target) if absolute else relative_href(path, target)
 
         folder = path.rpartition("/")[0]
+        row_page = path
+        if folder and not folder.startswith("notes/"):
+            # Rows are shared by every list page at the same depth (tags/, venues/, status/ …): their
+            # links are made from a stand-in page there, so they do not depend on which page came first.
+            depth = folder.count("/") + 1
+            folder = "../" * depth
+            row_page = "\u0000/" * depth + "page.html"
+
+        def row_url(target: str) -> str:
+            return relative_href(row_page, target)
 
         def rows(notes: list[Note]) -> Markup:
-            return Markup("\n".join(self.row(note, folder, url) for note in notes))
+            return Markup("\n".join(self.row(note, folder, row_url) for note in notes))
 
         page = {"path": path, "title": title}
         context = {
