@@ -9,6 +9,7 @@ from pathlib import Path
 from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .output import Staging
+from .parallel import default_jobs
 from .project import Project
 from .search import build_index
 
@@ -37,10 +38,12 @@ class BuildOptions:
     output: Path | None = None  # overrides the config's output folder
     strict: bool = False
     search: bool = True  # build the Pagefind search index
+    jobs: int = 0  # worker processes; 0: one per CPU
 
 
 def build(options: BuildOptions) -> BuildResult:
-    project = Project(options.root, output=options.output)
+    jobs = options.jobs or default_jobs()
+    project = Project(options.root, output=options.output, jobs=jobs)
     return build_project(project, strict=options.strict, search=options.search)
 
 
@@ -48,31 +51,11 @@ def build_project(project: Project, strict: bool = False, search: bool = True) -
     """Build everything into a staging folder and swap it in; keep the old site when a template
     failed (pages would be missing) or, with ``strict``, when there was any problem."""
     started = time.perf_counter()
-    staging: Staging | None = None
-
-    class StagingWriter:
-        """Creates the staging folder once the config (and so the output folder) is known."""
-
-        def _staging(self) -> Staging:
-            nonlocal staging
-            if staging is None:
-                staging = Staging.create(project.output_dir)
-            return staging
-
-        def write(self, rel: str, data: bytes) -> None:
-            self._staging().write(rel, data)
-
-        def copy(self, rel: str, source: Path) -> None:
-            self._staging().copy(rel, source)
-
-        def remove(self, rel: str) -> None:
-            pass
-
-    writer = StagingWriter()
+    output_dir = project.prepare()  # reads the config: where the site goes, refused if unsafe
+    staging = Staging.create(output_dir)
     try:
-        report = project.refresh(writer, None)
-        writer._staging()
-        assert staging is not None and project.config is not None
+        report = project.refresh(staging, None)
+        assert project.config is not None
         result = BuildResult(project.config, report.diagnostics, notes=report.notes, pages=report.pages,
                              files=len(report.written), failed_notes=report.failed_notes, paths=report.written)
         if search and not report.template_failed:
@@ -87,8 +70,7 @@ def build_project(project: Project, strict: bool = False, search: bool = True) -
             staging.commit()
             result.written = True
     except BaseException:
-        if staging is not None:
-            staging.discard()
+        staging.discard()
         raise
     result.seconds = time.perf_counter() - started
     return result

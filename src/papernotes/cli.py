@@ -40,6 +40,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="output folder (default: 'output' in papernotes.yaml, else site/)")
     p.add_argument("--strict", action="store_true", help="fail, and keep the previous site, on any warning or error")
     p.add_argument("--no-search", action="store_true", help="skip the search index (faster; the search box then says so)")
+    p.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                   help="worker processes (default: one per CPU; 1: no workers)")
     verbosity = p.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each file written")
@@ -72,7 +74,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 def run_build(args: argparse.Namespace) -> int:
     try:
-        result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict, search=not args.no_search))
+        result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict, search=not args.no_search,
+                                    jobs=args.jobs))
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -59,11 +59,13 @@ class Staging:
     def write(self, rel: str, data: bytes) -> None:
         target = self._target(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
+        _unlink(target)  # it may be a hard link to the published site's file: never write through it
         target.write_bytes(data)
 
     def copy(self, rel: str, source: Path) -> None:
         target = self._target(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
+        _unlink(target)
         shutil.copyfile(source, target)
 
     def remove(self, rel: str) -> None:
@@ -90,6 +92,13 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
 
 
 def exchange(a: Path, b: Path) -> bool:

@@ -34,6 +34,7 @@ from .emit import TIMES, EmitContext, Output, default_emitters
 from .emit.context import RowCache
 from .loader import display_path, dedupe_slugs, is_ignored, is_note_file, load_note, walk
 from .model import Note, RenderedNote
+from . import parallel
 from .output import check_output_dir
 from .render import NoteRenderer
 from .render.links import LinkTargets
@@ -78,8 +79,9 @@ class RefreshReport:
 
 
 class Project:
-    def __init__(self, root: Path, output: Path | None = None, check_output: bool = True) -> None:
+    def __init__(self, root: Path, output: Path | None = None, check_output: bool = True, jobs: int = 1) -> None:
         self.root = root.resolve()
+        self.jobs = jobs  # worker processes for a full build (1: everything in this process)
         self.output_override = output
         self.check_output = check_output
         self.renderer = NoteRenderer()
@@ -93,6 +95,7 @@ class Project:
         self.template_diagnostics: list[Diagnostic] = []
         self.slug_diagnostics = Diagnostics()
         self.rewrite_all = False  # set after a template failure: the next refresh writes every output
+        self.records_need_html = False  # after a parallel build: bodies were rendered in workers
         self.row_cache = RowCache()
         self.ctx: EmitContext | None = None
         self.pages = 0  # HTML pages among the outputs
@@ -119,7 +122,8 @@ class Project:
     def refresh(self, writer: Writer, changed: set[Path] | None = None) -> RefreshReport:
         started = time.perf_counter()
         changed = None if changed is None else {Path(os.path.normpath(p)) for p in changed}
-        full = changed is None or self.config is None or self._needs_full(changed)
+        # A parallel build keeps no page bodies here, so it cannot be continued incrementally.
+        full = changed is None or self.config is None or self.records_need_html or self._needs_full(changed)
         if full:
             report = self._full(writer)
         else:
@@ -150,7 +154,13 @@ class Project:
 
     # -- full ------------------------------------------------------------------------------------
     def _full(self, writer: Writer) -> RefreshReport:
-        self.load_all()
+        if self.jobs > 1 and parallel.can_fork():
+            self.load_all(render=False)
+            if len(self.records) >= parallel.MIN_NOTES:
+                return self._full_parallel(writer)
+            self._render([r for r in self.records.values() if r.note is not None])
+        else:
+            self.load_all()
         self.ctx = self._context()
         outputs = self._collect_outputs(self.ctx)
         report = RefreshReport(full=True, diagnostics=Diagnostics())
@@ -158,8 +168,42 @@ class Project:
         self._emit(writer, outputs, lambda output: True, report)
         return self._finish(report, outputs)
 
-    def load_all(self) -> None:
-        """Read the config, the theme and every note, and render every note (no output)."""
+    def _full_parallel(self, writer: Writer) -> RefreshReport:
+        """The same as a full build, with note bodies rendered and pages written by workers."""
+        self.ctx = ctx = self._context()
+        outputs = self._collect_outputs(ctx)
+        by_path = {o.path: o for o in outputs}
+        note_pages = {o.body_of: o for o in outputs if o.body_of is not None}
+        report = RefreshReport(full=True, diagnostics=Diagnostics())
+        self.template_diagnostics = []
+        gc.collect()
+        gc.freeze()  # the workers share the parent's pages copy-on-write; don't let gc touch them
+        by_key = {r.note.key: r for r in self.records.values() if r.note is not None}
+        state = parallel.WorkerState(self, ctx, writer, by_path, note_pages, by_key)
+        for result in parallel.render_and_write_notes(state, self.jobs):
+            record = by_key[result.key]
+            record.rendered = result.rendered
+            record.render_diagnostics = result.diagnostics
+            ctx.rendered[result.key] = result.rendered
+            report.written.extend(result.written)
+            self.template_diagnostics.extend(result.template_errors)
+        report.rendered_notes = len(by_key)
+        rest = [o.path for o in outputs if o.body_of is None]
+        written = parallel.write_outputs(state, rest, self.jobs)
+        report.written.extend(written.written)
+        self.template_diagnostics.extend(written.template_errors)
+        report.template_failed = bool(self.template_diagnostics)
+        report.written.sort()
+        # The parent holds no page bodies: a later rebuild of this project must render again.
+        self.records_need_html = True
+        return self._finish(report, outputs)
+
+    def prepare(self) -> Path:
+        """Read the config; returns the output folder (raises OutputError when it is unsafe)."""
+        self._load_config()
+        return self.output_dir
+
+    def _load_config(self) -> None:
         self.config_diagnostics = Diagnostics()
         self.config = load_config(self.root, self.config_diagnostics)
         if self.output_override is not None:
@@ -167,6 +211,11 @@ class Project:
             self.config.output = str(out if out.is_absolute() else (Path.cwd() / out).resolve())
         if self.check_output:
             check_output_dir(self.config.output_path, self.root, self.config.notes_path)
+
+    def load_all(self, render: bool = True) -> None:
+        """Read the config, the theme and every note, and render every note (no output)."""
+        self.records_need_html = False
+        self._load_config()
         self.theme = Theme.for_site(self.root)
         self.env = self.theme.environment()
         note_paths, asset_paths = walk(self.notes_dir)
@@ -175,7 +224,8 @@ class Project:
         for path in note_paths:
             self._load(Path(os.path.normpath(path)))
         self._dedupe()
-        self._render([r for r in self.records.values() if r.note is not None])
+        if render:
+            self._render([r for r in self.records.values() if r.note is not None])
         self.row_cache.clear()
 
     # -- incremental -----------------------------------------------------------------------------

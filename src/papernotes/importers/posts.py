@@ -160,7 +160,7 @@ def _find_posts(path: Path) -> list[_Post]:
 def parse_posts(path: Path) -> ParsedSource:
     """Every post under ``path`` (a blog folder, a ``_posts`` folder or one post file), sorted by
     path, as notes; problems are collected, never raised."""
-    path = Path(path)
+    path = Path(path).absolute()
     source = ParsedSource(kind="posts")
     if not path.exists():
         source.problems.append(ImportProblem(str(path), None, "no such file or folder"))
@@ -399,7 +399,7 @@ def _cut_tag_line(text: str, start: int, end: int) -> tuple[int, int]:
     return (line_start - 1 if line_start > 0 else line_start), line_end
 
 
-def extract_raw_blocks(text: str, mask: _Mask, report: Callable[[str], None] | None = None) -> str:
+def extract_raw_blocks(text: str, mask: _Mask) -> str:
     """``{% raw %}…{% endraw %}``: the tags go (with their line when alone on it), the content stays
     exactly as written and is hidden from the other rewrites."""
     out: list[str] = []
@@ -410,9 +410,7 @@ def extract_raw_blocks(text: str, mask: _Mask, report: Callable[[str], None] | N
             break
         closed = _RAW_CLOSE.search(text, opened.end())
         if not closed:
-            if report:
-                report("'{% raw %}' has no '{% endraw %}'; left as written")
-            break
+            break  # left as written: in code it is code; in prose it becomes a comment later
         cut_start, content_start = _cut_tag_line(text, opened.start(), opened.end())
         content_end, cut_end = _cut_tag_line(text, closed.start(), closed.end())
         if content_start > content_end:  # both tags on one line
@@ -604,15 +602,20 @@ def remove_toc(text: str) -> str:
             if index > 0 and _LIST_ITEM.match(lines[index - 1]) and \
                     (index < 2 or not lines[index - 2].strip() or not _LIST_ITEM.match(lines[index - 2])):
                 drop.add(index - 1)
+    return _drop_lines(lines, drop)
+
+
+def _drop_lines(lines: list[str], drop: set[int]) -> str:
+    """``lines`` without the ones in ``drop``; where a dropped run stood between blank lines (or at
+    the start), one of those blank lines goes too, so no double gap is left behind."""
     if not drop:
-        return text
+        return "\n".join(lines)
     kept: list[str] = []
     index = 0
     while index < len(lines):
         if index in drop:
             while index in drop:
                 index += 1
-            # the removed block stood between blank lines (or at the start): drop one of them
             if index < len(lines) and not lines[index].strip() and (not kept or not kept[-1].strip()):
                 index += 1
             continue
@@ -645,8 +648,10 @@ def _link_target(argument: str) -> str | None:
     return "/" + path.lstrip("/")
 
 
-def convert_liquid_tags(text: str, post_stem: str = "") -> str:
-    """Liquid ``{% … %}`` tags outside code and math: see the module docstring."""
+def convert_liquid_tags(text: str, post_stem: str = "", report: Callable[[str], None] | None = None) -> str:
+    """Liquid ``{% … %}`` tags outside code and math: see the module docstring. A tag that cannot
+    be resolved inside a link target or an HTML tag becomes ``#`` (and is reported), since a
+    comment there would break the link."""
 
     def as_link(match: re.Match) -> str:
         bang, label, name, argument, suffix, title = match.groups()
@@ -658,6 +663,7 @@ def convert_liquid_tags(text: str, post_stem: str = "") -> str:
 
     text = _TAG_AS_LINK.sub(as_link, text)
     text = _COMMENT_BLOCK.sub(lambda m: _comment("liquid comment: " + m.group(1)), text)
+    text_now = text
 
     def other(match: re.Match) -> str:
         name, argument = match.group(1), match.group(2).strip()
@@ -674,6 +680,10 @@ def convert_liquid_tags(text: str, post_stem: str = "") -> str:
             if words:
                 alt = " ".join(words[1:]).replace("]", "")
                 return f"![{alt}]({post_stem}/{words[0]})" if post_stem else f"![{alt}]({words[0]})"
+        if _in_link_or_tag(text_now, match.start()):
+            if report:
+                report(f"Liquid '{{% {name} {argument} %}}' inside a link or HTML tag became '#'")
+            return "#"
         return _comment(f"liquid: {name} {argument}".rstrip())
 
     return _ANY_TAG.sub(other, text)
@@ -708,6 +718,8 @@ def _in_link_or_tag(text: str, index: int) -> bool:
     """Whether ``index`` is inside a Markdown link target ``](…)`` or an HTML tag on its line."""
     line_start = text.rfind("\n", 0, index) + 1
     before = text[line_start:index]
+    if re.match(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*<?$", before):  # a reference definition's target
+        return True
     if before.rfind("<") > before.rfind(">") and re.search(r"<[A-Za-z][^<>]*$", before):
         return True
     opened = before.rfind("](")
@@ -737,7 +749,7 @@ def neutralise_liquid_output(text: str, mask: _Mask, report: Callable[[str], Non
             return match.group(0)
         if "\n" in written:
             return _comment("liquid: " + written)
-        fence = _fence_for(written)[:-2] if "`" in written else "`"
+        fence = "`" * (max((len(m) for m in re.findall(r"`+", written)), default=0) + 1)
         pad = " " if written.startswith("`") or written.endswith("`") else ""
         return f"{fence}{pad}{match.group(0)}{pad}{fence}"
 
@@ -756,8 +768,8 @@ _HEADING_ID = re.compile(r"^(#{1,6}[ \t]+.*?)[ \t]+\{#[\w:.-]+\}[ \t]*$", re.MUL
 def drop_kramdown_attributes(text: str) -> str:
     """kramdown attribute lists and extensions, which papernotes would show as text."""
     text = _KRAMDOWN_COMMENT.sub(lambda m: _comment(m.group(1)), text)
-    lines = [line for line in text.split("\n") if not (_IAL_LINE.match(line) or _EXTENSION_LINE.match(line))]
-    text = "\n".join(lines)
+    lines = text.split("\n")
+    text = _drop_lines(lines, {i for i, line in enumerate(lines) if _IAL_LINE.match(line) or _EXTENSION_LINE.match(line)})
     text = _SPAN_IAL.sub("", text)
     text = _EXTENSION_TAG.sub("", text)
     return _HEADING_ID.sub(r"\1", text)
@@ -792,11 +804,11 @@ class _BodyRewriter:
             self.report("holds the private-use characters U+E000/U+E001; body imported unchanged")
             return body
         mask = _Mask()
-        text = extract_raw_blocks(body, mask, self.report)
+        text = extract_raw_blocks(body, mask)
         text = convert_code_tags(text, mask, self.report)
         text = hide_spans(text, mask)
         text = remove_toc(text)
-        text = convert_liquid_tags(text, self.post.file.stem if self.post.flavor == "hexo" else "")
+        text = convert_liquid_tags(text, self.post.file.stem if self.post.flavor == "hexo" else "", self.report)
         text = neutralise_liquid_output(text, mask, self.report)
         text = drop_kramdown_attributes(text)
         self._collect_files(text, mask)

@@ -62,6 +62,7 @@ Decisions (each case is one small function below):
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,8 +82,7 @@ MAX_SUMMARY_LINES = 12  # a <summary> longer than this is taken as never closed
 # --------------------------------------------------------------------------- status markers
 
 _VS16 = "\ufe0f"
-_SYMBOL_ALIASES = {k: v for k, v in STATUS_ALIASES.items() if not re.search(r"\w", k.replace(":", "").replace("_", ""))
-                   or k.startswith(":")}
+_SYMBOL_ALIASES = {k: v for k, v in STATUS_ALIASES.items() if k.startswith(":") or not re.search(r"\w", k)}
 _SYMBOLS = sorted({k.replace(_VS16, "") for k in _SYMBOL_ALIASES}, key=len, reverse=True)
 #: One status emoji or GitHub shortcode (an emoji may carry a variation selector).
 MARKER = re.compile("(?:" + "|".join(re.escape(s) for s in _SYMBOLS) + ")" + _VS16 + "?")
@@ -96,6 +96,7 @@ _LEGEND_WORDS |= {part.casefold() for label in STATUS_LABELS.values() for part i
 _LEGEND_WORDS |= {"legend", "图例", "状态", "说明", "标记", "to", "not", "yet", "reading", "待读", "在读",
                   "精读", "粗读", "已精读", "已粗读", "读过", "没读", "未读完", "unsorted", "未分类", "待定",
                   "papers", "paper", "论文", "篇", "total", "共", "in", "progress", "skim"}
+_LEGEND_TITLES = {"legend", "图例", "状态说明", "状态", "说明", "标记", "status", "key", "emoji"}
 
 
 def status_of(marker: str) -> Status | None:
@@ -128,6 +129,7 @@ class FenceTracker:
     """Feed lines one by one; ``feed`` says whether a line belongs to a fenced code block."""
 
     _OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+    _CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 
     def __init__(self) -> None:
         self.fence: str | None = None
@@ -139,8 +141,8 @@ class FenceTracker:
                 self.fence = match.group(1)
                 return True
             return False
-        stripped = line.strip()
-        if line.startswith(" " * 4) is False and stripped.startswith(self.fence) and set(stripped) == {self.fence[0]}:
+        match = self._CLOSE.match(line)
+        if match and match.group(1)[0] == self.fence[0] and len(match.group(1)) >= len(self.fence):
             self.fence = None
         return True
 
@@ -238,8 +240,9 @@ def parse_heading(text: str) -> tuple[int, str] | None:
 def is_legend_line(text: str) -> bool:
     """A legend line names what the status markers mean; it is not a paper."""
     markers = MARKER.findall(text)
-    if not markers:
-        return False
+    if not markers:  # "图例 / Legend:" above the markers
+        words = [w for w in re.split(r"[\s/|:：,，()（）*_#\-]+", plain(text).casefold()) if w]
+        return bool(words) and all(w in _LEGEND_TITLES for w in words)
     if len({status_of(m) for m in markers}) >= 2:
         return True
     rest = plain(MARKER.sub(" ", text)).casefold()
@@ -364,7 +367,6 @@ def arxiv_id(links: list[Link]) -> str | None:
 
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*(.+)\*\*|__(.+)__|<(?:b|strong)>(.+)</(?:b|strong)>)\s*(?:<br\s*/?>)?\s*$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
-_ACRONYM = re.compile(r"[A-Z]{3,}|arxiv", re.IGNORECASE & 0)  # upper-case run of 3+, e.g. ICLR, NeurIPS
 
 
 def looks_like_venue(text: str) -> bool:
@@ -391,31 +393,35 @@ def unwrap_blockquote(lines: list[str]) -> list[str]:
     """Remove a ``<blockquote>`` that opens the body and its ``</blockquote>`` if it closes it.
 
     An opening never closed is removed as well (GitHub closes it at the end of the block). A
-    blockquote that closes before the end of the body is a quote in the body: kept."""
+    blockquote that closes before the end of the body is a quote in the body: kept. What is left
+    of the tags' lines is kept unless blank."""
     if not lines:
         return lines
     first_tags = structure_tags(lines[0])
-    if not first_tags or lines[0][: first_tags[0].start].strip() or first_tags[0].name != "blockquote" or first_tags[0].closing:
+    if (not first_tags or lines[0][: first_tags[0].start].strip() or first_tags[0].name != "blockquote"
+            or first_tags[0].closing):
         return lines
     opening = first_tags[0]
+    inner = lines[:]
     depth = 0
     fences = FenceTracker()
     for index, line in enumerate(lines):
         if index and fences.feed(line):
             continue
         for tag in structure_tags(line):
-            if tag.name != "blockquote" or (index == 0 and tag.start < opening.start):
+            if tag.name != "blockquote":
                 continue
             depth += -1 if tag.closing else 1
             if depth == 0:
                 if index != len(lines) - 1 or line[tag.end:].strip():
                     return lines
-                inner = lines[:]
                 inner[-1] = line[: tag.start]
-                inner[0] = inner[0][opening.end:] if index else inner[0][opening.end: tag.start - 0]
-                return inner
-    inner = lines[:]
+                break
     inner[0] = inner[0][opening.end:]
+    if len(inner) > 1 and not inner[-1].strip():
+        inner.pop()
+    if inner and not inner[0].strip():
+        inner.pop(0)
     return inner
 
 
@@ -464,7 +470,7 @@ def local_image_path(written: str, base: Path) -> Path | None:
     if not written or _REMOTE.match(written):
         return None
     target = unquote(re.split(r"[?#]", written, maxsplit=1)[0]).lstrip("/")
-    return base / target if target else None
+    return Path(os.path.normpath(base / target)) if target else None
 
 
 def find_images(body: str, base: Path) -> list[ImageRef]:
@@ -488,7 +494,7 @@ def find_images(body: str, base: Path) -> list[ImageRef]:
 # --------------------------------------------------------------------------- lines outside papers
 
 _LIST_MARK = r"(?:[-*+]|\d{1,3}[.)])"
-_BARE = re.compile(rf"^\s*(?:{_LIST_MARK}\s+)?(?:\[[ xX]\]\s+)?(?:\*\*|__)?\s*(?=" + MARKER.pattern + ")")
+_BARE = re.compile(rf"^\s*(?:{_LIST_MARK}\s+)?(?:\[[ xX]\]\s+)?(\*\*|__)?\s*(?=" + MARKER.pattern + ")")
 _LAYOUT = re.compile(
     r"^\s*(?:"
     r"(?:<br\s*/?>\s*)+|<hr\s*/?>|(?:-{3,}|\*{3,}|_{3,})|\[TOC\]|\[\[_TOC_\]\]"
@@ -510,9 +516,10 @@ def parse_bare_line(text: str) -> Summary | None:
     match = _BARE.match(text)
     if not match:
         return None
-    rest = text[match.end():]
+    rest = text[match.end():].rstrip()
+    if match.group(1) and rest.endswith(match.group(1)):  # **✅ Title**
+        rest = rest[: -len(match.group(1))]
     status, rest = take_status(rest)
-    rest = re.sub(r"^\s*(?:\*\*|__)", "", rest)
     summary = Summary(status, "")
     link = re.match(rf"\s*(?:{_MD_LINK.pattern}|{_ANCHOR.pattern})", rest, re.IGNORECASE | re.DOTALL)
     if link:
@@ -552,6 +559,7 @@ class ReadmeParser:
         self.base = path.parent
         self.lines = lines
         self.generated = generated
+        self.position = {no: index for index, (no, _) in enumerate(lines)}  # line number -> index
         self.events: list[ImportedNote | _Heading] = []
         self.problems: list[ImportProblem] = []
         self._prose: list[Line] = []
@@ -676,7 +684,7 @@ class ReadmeParser:
                     or structure_tags(self.lines[nxt][1]))
             if stop:
                 self.problem(summary_no, "<summary> is never closed by </summary>; took its first line as the title")
-                return parts[0], summary_no, start + 1, "" if start + 1 < len(self.lines) else ""
+                return parts[0], summary_no, start, ""
             j = nxt
             parts.append(self.lines[j][1])
         joined = "\n".join(parts)
@@ -709,16 +717,21 @@ class ReadmeParser:
         """A block never closed ends before the next heading or paper block (which are read again)."""
         fences = FenceTracker()
         for index, (no, text) in enumerate(body):
-            if index and not fences.feed(text) and (parse_heading(text) or self._starts_paper(text)):
+            if index and not fences.feed(text) and (parse_heading(text) or self._starts_paper(no)):
                 self.problem(open_no, f"<details> is never closed by </details>; its paper was taken to end at line {no - 1}")
-                position = next(p for p, (n, _) in enumerate(self.lines) if n == no)
-                return body[:index], position - 1
+                return body[:index], self.position[no] - 1
         self.problem(open_no, "<details> is never closed by </details>; its paper runs to the end of the file")
         return body, len(self.lines) - 1
 
-    def _starts_paper(self, text: str) -> bool:
-        opening = _DETAILS_OPEN.match(text.lstrip())
-        return bool(opening and (MARKER.search(text) or _SUMMARY_OPEN.search(text)))
+    def _starts_paper(self, no: int) -> bool:
+        """Line ``no`` opens a <details> whose summary (same or next line) starts with a status."""
+        position = self.position[no]
+        text = self.lines[position][1]
+        if not _DETAILS_OPEN.match(text.lstrip()):
+            return False
+        following = text + " " + (self.lines[position + 1][1] if position + 1 < len(self.lines) else "")
+        summary = _SUMMARY_OPEN.search(following)
+        return bool(summary and take_status(following[summary.end():])[0])
 
     # -- notes and categories
     def add_note(self, line: int, summary: Summary, body_lines: list[str], venue_from_body: bool) -> None:

@@ -1,0 +1,1 @@
+"""Write the notes in other shapes (``papernotes export …``): ``readme`` — one GitHub README."""

@@ -1,0 +1,150 @@
+"""A cold build spread over worker processes.
+
+The parent loads every note (metadata is needed for the site's structure) and builds the site
+model; then forked workers — which inherit that model, the theme and the output folder, so nothing
+big is sent to them — render note bodies and write each note's page at once, sending back only
+what list pages need (the excerpt, headings, links looked at, diagnostics). A second round of
+workers writes the other pages. The files are byte-for-byte those of a single-process build
+(``tests/test_speed.py`` checks it); the rendered bodies never collect in the parent's memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from .diagnostics import Diagnostic, Diagnostics
+from .model import RenderedNote
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emit import Output
+    from .emit.context import EmitContext
+    from .project import Project, Writer
+
+#: Below this many notes the workers cost more than they save.
+MIN_NOTES = 200
+
+
+@dataclass
+class WorkerState:
+    """What a worker inherits from the parent at fork time."""
+
+    project: "Project"
+    ctx: "EmitContext"
+    writer: "Writer"
+    outputs: dict[str, "Output"]
+    note_pages: dict[str, "Output"]  # note key -> its page
+    records: dict  # note key -> NoteRecord
+
+
+@dataclass
+class NoteResult:
+    key: str
+    rendered: RenderedNote  # without the body's HTML
+    diagnostics: list[Diagnostic]
+    written: list[str] = field(default_factory=list)
+    template_errors: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class OutputsResult:
+    written: list[str] = field(default_factory=list)
+    template_errors: list[Diagnostic] = field(default_factory=list)
+
+
+# The worker processes' copy of the state (set by the pool's initializer; a fork inherits the
+# objects, nothing is pickled). Only workers ever set it.
+_WORKER: WorkerState | None = None
+
+
+def _init_worker(state: WorkerState) -> None:
+    global _WORKER
+    _WORKER = state
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _render_chunk(keys: list[str]) -> list[NoteResult]:
+    from .project import TEMPLATE_ERRORS, template_error
+
+    state = _WORKER
+    assert state is not None
+    project, ctx = state.project, state.ctx
+    targets = project._targets()
+    results = []
+    for key in keys:
+        record = state.records.get(key)
+        assert record is not None and record.note is not None
+        diagnostics = Diagnostics()
+        rendered = project.renderer.render(record.note, targets, diagnostics)
+        ctx.rendered[key] = rendered
+        result = NoteResult(key, replace(rendered, html=""), diagnostics.items)
+        page = state.note_pages.get(key)
+        if page is not None and page.render is not None:
+            try:
+                state.writer.write(page.path, page.render())
+                result.written.append(page.path)
+            except TEMPLATE_ERRORS as exc:
+                result.template_errors.append(template_error(exc, page.path, project.theme))
+        del ctx.rendered[key]  # keep the worker's memory flat too
+        results.append(result)
+    return results
+
+
+def _write_chunk(paths: list[str]) -> OutputsResult:
+    from .project import TEMPLATE_ERRORS, template_error
+
+    state = _WORKER
+    assert state is not None
+    result = OutputsResult()
+    for path in paths:
+        output = state.outputs[path]
+        try:
+            if output.source is not None:
+                state.writer.copy(output.path, output.source)
+            elif output.render is not None:
+                state.writer.write(output.path, output.render())
+        except TEMPLATE_ERRORS as exc:
+            result.template_errors.append(template_error(exc, output.path, state.project.theme))
+            continue
+        result.written.append(path)
+    return result
+
+
+def _chunks(items: list, count: int) -> list[list]:
+    size = max(1, -(-len(items) // count))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def render_and_write_notes(state: WorkerState, jobs: int) -> list[NoteResult]:
+    keys = list(state.note_pages)
+    context = multiprocessing.get_context("fork")
+    results: list[NoteResult] = []
+    with context.Pool(jobs, initializer=_init_worker, initargs=(state,)) as pool:
+        for chunk in pool.imap_unordered(_render_chunk, _chunks(keys, jobs * 8)):
+            results.extend(chunk)
+    return results
+
+
+def write_outputs(state: WorkerState, paths: list[str], jobs: int) -> OutputsResult:
+    context = multiprocessing.get_context("fork")
+    total = OutputsResult()
+    # Heavy pages first, spread round-robin so each worker gets a share of the long lists.
+    ordered = sorted(paths, key=lambda p: (state.outputs[p].depends_on is not None, p))
+    chunks = [ordered[i::jobs * 4] for i in range(jobs * 4)]
+    with context.Pool(jobs, initializer=_init_worker, initargs=(state,)) as pool:
+        for part in pool.imap_unordered(_write_chunk, [c for c in chunks if c]):
+            total.written.extend(part.written)
+            total.template_errors.extend(part.template_errors)
+    return total
