@@ -106,7 +106,7 @@ def measure(cmd: list[str], cwd: Path, limit: float) -> dict:
         out, err = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
         kill_group(proc)
-        raise Skipped(f"stopped after {limit / 60:.0f} min") from None
+        raise Skipped(f"stopped after {limit:.0f} s") from None
     except BaseException:
         kill_group(proc)
         raise
@@ -497,12 +497,14 @@ def bench_size(size: int, args: argparse.Namespace, rows: dict, outputs: dict, w
                     note = notes[(run * 7919) % len(notes)]
                     with tool.note_path(note).open("a", encoding="utf-8") as f:
                         f.write(f"\nEdited in run {run + 1}: one more sentence about the model.\n")
+                load = float(Path("/proc/loadavg").read_text().split()[0]) if Path("/proc/loadavg").exists() else None
                 try:
                     sample = tool.run(scenario, limit)
                 except Skipped as exc:
                     row.skipped = f"not completed: {exc}"
                     print(f"  run {run + 1} {tool.name} {scenario}: {row.skipped}", file=sys.stderr, flush=True)
                     continue
+                sample["load"] = load
                 row.samples.append(sample)
                 extra = f" (search index {sample['search']:.2f} s)" if sample.get("search") is not None else ""
                 print(f"  run {run + 1} {tool.name} {scenario}: {sample['wall']:.2f} s wall, {sample['cpu']:.2f} s CPU, "
@@ -514,7 +516,7 @@ def bench_size(size: int, args: argparse.Namespace, rows: dict, outputs: dict, w
 
 
 def table(rows: dict) -> list[str]:
-    lines = ["| notes | tool | scenario | wall s (median) | CPU s | peak RSS MB (largest process) "
+    lines = ["| notes | tool | scenario | wall s, median (range) | CPU s | peak RSS MB (largest process) "
              "| peak PSS MB (all processes) | ratio to papernotes cold (wall) | runs |",
              "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for (size, tool, scenario), row in rows.items():
@@ -530,47 +532,57 @@ def table(rows: dict) -> list[str]:
                 label += f" (index {statistics.median(searches):.2f} s)"
         if row.skipped:
             label += f" ({row.skipped})"
-        lines.append(f"| {size:,} | {tool} | {label} | {row.median('wall'):.2f} | {row.median('cpu'):.2f} | "
+        walls = [sample["wall"] for sample in row.samples]
+        spread = f" ({min(walls):.2f}–{max(walls):.2f})" if len(walls) > 1 else ""
+        lines.append(f"| {size:,} | {tool} | {label} | {row.median('wall'):.2f}{spread} | {row.median('cpu'):.2f} | "
                      f"{row.median('rss'):.0f} | {row.median('pss'):.0f} | {ratio} | {len(row.samples)} |")
     return lines
 
 
 def targets(rows: dict) -> list[str]:
-    """The issue's targets, checked on the medians."""
+    """The issue's targets, checked on the medians; then how each build grows with the notes."""
     def get(size, tool, scenario, key="wall"):
         row = rows.get((size, tool, scenario))
         return row.median(key) if row and row.samples else None
 
     lines = []
-    for size in sorted({s for s, _, _ in rows}):
-        pn = {sc: get(size, "papernotes", sc) for sc in ("cold", "warm", "edit")}
-        hugo, mkdocs = get(size, "hugo", "cold"), get(size, "mkdocs", "cold")
-        pn_rss, hugo_rss = get(size, "papernotes", "cold", "rss"), get(size, "hugo", "cold", "rss")
-
+    sizes = sorted({s for s, _, _ in rows})
+    for size in sizes:
         def check(name, value, bound, text):
-            if value is None or bound is None:
-                return
-            lines.append(f"| {size:,} | {name} | {text} | {value:.2f} vs {bound:.2f} | {'met' if value <= bound else 'NOT met'} |")
+            if value is not None and bound is not None:
+                verdict = "met" if value <= bound else "NOT met"
+                lines.append(f"| {size:,} | {name} | {text} | {value:.2f} vs {bound:.2f} | {verdict} |")
 
-        check("cold ≤ Hugo cold", pn["cold"], hugo, "wall s")
-        check("cold ≥ 4× faster than MkDocs", pn["cold"], mkdocs / 4 if mkdocs else None, "wall s vs MkDocs/4")
-        check("warm, nothing changed ≤ Hugo cold / 10", pn["warm"], hugo / 10 if hugo else None, "wall s vs Hugo/10")
-        check("one note edited ≤ Hugo cold / 7", pn["edit"], hugo / 7 if hugo else None, "wall s vs Hugo/7")
-        check("peak memory ≤ Hugo / 3", pn_rss, hugo_rss / 3 if hugo_rss else None, "MB vs Hugo/3")
+        hugo, mkdocs = get(size, "hugo", "cold"), get(size, "mkdocs", "cold")
+        cold = get(size, "papernotes", "cold")
+        check("cold ≤ Hugo cold", cold, hugo, "wall s vs Hugo")
+        check("cold ≥ 4× faster than MkDocs", cold, mkdocs and mkdocs / 4, "wall s vs MkDocs/4")
+        check("nothing changed ≤ Hugo cold / 10", get(size, "papernotes", "warm"), hugo and hugo / 10, "wall s vs Hugo/10")
+        check("one note edited ≤ Hugo cold / 7", get(size, "papernotes", "edit"), hugo and hugo / 7, "wall s vs Hugo/7")
+        for key, text in (("rss", "largest process"), ("pss", "all processes")):
+            hugo_mem = get(size, "hugo", "cold", key)
+            check(f"peak memory ≤ Hugo / 3 ({text})", get(size, "papernotes", "cold", key), hugo_mem and hugo_mem / 3,
+                  "MB vs Hugo/3")
+    for small, big in zip(sizes, sizes[1:]):
+        for key, text in (("wall", "wall s"), ("rss", "MB, largest process"), ("pss", "MB, all processes")):
+            a, b = get(small, "papernotes", "cold", key), get(big, "papernotes", "cold", key)
+            if a and b:
+                lines.append(f"| {small:,} → {big:,} | cold grows no worse than linearly (×{big / small:g}) | "
+                             f"{text}: ×{b / a:.1f} | {b:.2f} vs {a * big / small:.2f} | "
+                             f"{'met' if b <= a * big / small else 'NOT met'} |")
     if lines:
         lines = ["| notes | target | measure | papernotes vs bound | |", "| ---: | --- | --- | ---: | --- |", *lines]
     growth = []
-    sizes = sorted({s for s, _, _ in rows})
     for small, big in zip(sizes, sizes[1:]):
         for (s, tool, scenario), row in rows.items():
             other = rows.get((big, tool, scenario))
             if s == small and row.samples and other and other.samples:
                 growth.append(f"| {tool} | {scenario} | {small:,} → {big:,} (×{big / small:g}) | "
                               f"×{other.median('wall') / row.median('wall'):.1f} | ×{other.median('cpu') / row.median('cpu'):.1f} | "
-                              f"×{other.median('rss') / row.median('rss'):.1f} |")
+                              f"×{other.median('rss') / row.median('rss'):.1f} | ×{other.median('pss') / row.median('pss'):.1f} |")
     if growth:
-        lines += ["", "| tool | scenario | notes | wall time grows | CPU grows | peak RSS grows |",
-                  "| --- | --- | --- | ---: | ---: | ---: |", *growth]
+        lines += ["", "| tool | scenario | notes | wall time grows | CPU grows | peak RSS grows (largest process) "
+                  "| peak PSS grows (all processes) |", "| --- | --- | --- | ---: | ---: | ---: | ---: |", *growth]
     return lines
 
 
@@ -589,6 +601,47 @@ def machine() -> list[str]:
     ]
 
 
+def save(rows: dict, outputs: dict, path: Path) -> None:
+    path.write_text(json.dumps({"rows": [
+        {"size": r.size, "tool": r.tool, "scenario": r.scenario, "skipped": r.skipped,
+         "samples": [{k: x[k] for k in ("wall", "cpu", "rss", "pss", "search", "load") if k in x} for x in r.samples]}
+        for r in rows.values()], "outputs": [[size, tool, text] for (size, tool), text in outputs.items()]}, indent=1))
+
+
+def load(paths: list[Path]) -> tuple[dict, dict]:
+    """Rows and output summaries from --json files; a later file's rows replace an earlier one's."""
+    rows: dict = {}
+    outputs: dict = {}
+    for path in paths:
+        data = json.loads(path.read_text())
+        for r in data["rows"]:
+            rows[(r["size"], r["tool"], r["scenario"])] = Row(r["size"], r["tool"], r["scenario"], r["samples"], r["skipped"])
+        outputs.update({(size, tool): text for size, tool, text in data["outputs"]})
+    order = {name: i for i, name in enumerate(TOOLS)}
+    scenario_order = {name: i for i, name in enumerate(Papernotes.scenarios)}
+    rows = dict(sorted(rows.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], scenario_order.get(kv[0][2], 9))))
+    return rows, dict(sorted(outputs.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])))
+
+
+def report(rows: dict, outputs: dict) -> None:
+    print("\n".join(machine()))
+    print()
+    print("\n".join(table(rows)))
+    loads: dict = {}
+    for row in rows.values():
+        loads.setdefault(row.size, []).extend(x["load"] for x in row.samples if x.get("load") is not None)
+    for size, values in loads.items():
+        if values:
+            print(f"\n{size:,} notes: 1-minute load average before each build: median {statistics.median(values):.1f}, "
+                  f"{min(values):.1f}–{max(values):.1f} ({os.cpu_count()} cores)")
+    print()
+    print("| notes | tool | output of the cold build |\n| ---: | --- | --- |")
+    for (size, tool), text in outputs.items():
+        print(f"| {size:,} | {tool} | {text} |")
+    print()
+    print("\n".join(targets(rows)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -602,37 +655,36 @@ def main() -> None:
     parser.add_argument("--limit-minutes", type=float, default=20, help="longest single build (default 20)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the temporary folder goes")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw samples here")
+    parser.add_argument("--report", type=Path, nargs="+", default=None, metavar="JSON",
+                        help="run nothing: print the tables of earlier --json files (later files' rows win)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     args.scenarios = ["cold+search" if s == "search" else s for s in args.scenarios]
+    if args.report:
+        report(*load(args.report))
+        return
 
     # SIGTERM ends the run like Ctrl-C: the running build's process group is killed, the folder removed.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
     work = Path(tempfile.mkdtemp(prefix="papernotes-peers-", dir=args.workdir))
     rows: dict = {}
     outputs: dict = {}
     try:
         for size in sorted(args.sizes):
             bench_size(size, args, rows, outputs, work)
+    except KeyboardInterrupt:
+        print("interrupted: the table holds the builds done so far", file=sys.stderr)
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
         if args.json:
-            args.json.write_text(json.dumps([
-                {"size": r.size, "tool": r.tool, "scenario": r.scenario, "skipped": r.skipped,
-                 "samples": [{k: s[k] for k in ("wall", "cpu", "rss", "pss", "search") if k in s} for s in r.samples]}
-                for r in rows.values()], indent=1))
-        print("\n".join(machine()))
-        print()
-        print("\n".join(table(rows)))
-        print()
-        print("| notes | tool | output of the cold build |\n| ---: | --- | --- |")
-        for (size, tool), text in outputs.items():
-            print(f"| {size:,} | {tool} | {text} |")
-        print()
-        print("\n".join(targets(rows)))
+            save(rows, outputs, args.json)
+        report(rows, outputs)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def test_build_reports_errors_and_exit_status(tmp_path):
     assert "1 notes" in result.stdout and (tmp_path / "site" / "notes" / "good.html").exists()
     quiet = run("build", "-q", cwd=tmp_path)
     assert quiet.stdout == "" and "lora.md:3" in quiet.stderr
-    verbose = run("build", "-v", cwd=tmp_path)
+    verbose = run("build", "-v", "--no-cache", cwd=tmp_path)
     assert "wrote notes/good.html\n" in verbose.stdout and "wrote index.html\n" in verbose.stdout
 
 

@@ -473,7 +473,7 @@ def test_strict_fails_on_a_warning_and_keeps_the_previous_site(papernotes_cli, t
     assert strict.returncode != 0
     assert re.search(r"^notes/b\.md:\d+: warning: .*missing\.png", strict.stderr, re.M), strict.stderr
     assert snapshot(site) == before, "--strict replaced the previous site although the build had a warning"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "site"], "staging folder left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".papernotes-cache", "notes", "site"], "staging folder left behind"
 
     # without --strict the same warning is reported but the site is updated
     relaxed = papernotes_cli("build", "--root", tmp_path, cwd=tmp_path)

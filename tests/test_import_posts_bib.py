@@ -196,6 +196,23 @@ def test_posts_edge_cases(tmp_path):
                for f, line, m in messages)
     assert any(f == "_posts/2020-3-2-escape.md" and "outside the blog folder" in m for f, _, m in messages)
 
+    hexo = tmp_path / "hexo" / "source" / "_posts"
+    hexo.mkdir(parents=True)
+    (hexo / "no-opening-fence.md").write_text(
+        "title: Diary Entry\ndate: 2021/4/7 09:30\ncategories: Daily Life\ntags: Deep Learning\n---\nHello.\n",
+        encoding="utf-8")
+    (hexo / "multi.md").write_text(
+        "---\ntitle: Multi\ncategories: [[ML, Theory], [Misc]]\ntags: \"a, b\"\n---\n", encoding="utf-8")
+    hexo_source = parse_posts(tmp_path / "hexo")
+    assert hexo_source.problems == []
+    diary, multi = sorted(hexo_source.notes, key=lambda n: n.title)
+    assert (diary.title, diary.date, diary.category, diary.tags, diary.body) == (
+        "Diary Entry", dt.date(2021, 4, 7), ("Daily Life",), ("Deep Learning",), "Hello.\n")
+    assert (multi.category, multi.tags, multi.body) == (("ML", "Theory"), ("a", "b"), "")
+
+    (posts / "2020-3-3-wide.md").write_bytes("---\ntitle: Wide 宽\n---\nUTF-16 text.\n".encode("utf-16"))
+    assert any(n.title == "Wide 宽" and n.body == "UTF-16 text.\n" for n in parse_posts(blog).notes)
+
     empty = tmp_path / "empty"
     empty.mkdir()
     assert parse_posts(empty).notes == [] and parse_posts(empty).problems
@@ -298,6 +315,18 @@ def test_bibtex_odd_files(tmp_path):
     assert (2, "entry 'b' has no title") in lines
     assert (3, "entry 'c' has title more than once") in lines
     assert parse_bibtex(tmp_path / "missing.bib").problems
+
+    preprints = tmp_path / "preprints.bib"
+    preprints.write_text(
+        "@misc{zotero_style_2022,\n  title = {A Newer {Zotero} Export},\n  url = {http://arxiv.org/abs/2204.05678},\n"
+        "  doi = {10.48550/arXiv.2204.05678},\n  number = {arXiv:2204.05678},\n  publisher = {arXiv},\n"
+        "  month = apr,\n  year = {2022},\n  note = {arXiv:2204.05678 [cs]},\n}\n"
+        "@article{DBLP:journals/corr/abs-1801-00002,\n  title = {From {DBLP}},\n  journal = {CoRR},\n"
+        "  volume = {abs/1801.00002},\n  year = {2018},\n}\n", encoding="utf-8")
+    zotero, dblp = parse_bibtex(preprints).notes
+    assert (zotero.arxiv, zotero.venue, zotero.doi, zotero.links) == (
+        "2204.05678", "arXiv 2022", "10.48550/arXiv.2204.05678", [])
+    assert (dblp.arxiv, dblp.venue, dblp.title) == ("1801.00002", "arXiv 2018", "From DBLP")
 
 
 def test_bibtex_helpers():

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .cache import CACHE_DIR, BuildCache, LastBuild, file_stamp, render_version
+from .loader import walk
+from .output import MARKER
+from .search import INDEX_DIR
+from .theme import Theme
 
 from .config import SiteConfig
 from .diagnostics import Diagnostics
@@ -26,6 +37,7 @@ class BuildResult:
     failed_notes: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # every file written, site-relative
     search_seconds: float | None = None  # None: no search index was built
+    up_to_date: bool = False  # nothing had changed since the last build: nothing was written
 
     @property
     def ok(self) -> bool:
@@ -39,26 +51,48 @@ class BuildOptions:
     strict: bool = False
     search: bool = True  # build the Pagefind search index
     jobs: int = 0  # worker processes; 0: one per CPU
+    cache: bool = True  # use (and update) the build cache
 
 
 def build(options: BuildOptions) -> BuildResult:
     jobs = options.jobs or default_jobs()
     project = Project(options.root, output=options.output, jobs=jobs)
-    return build_project(project, strict=options.strict, search=options.search)
+    return build_project(project, strict=options.strict, search=options.search, use_cache=options.cache)
 
 
-def build_project(project: Project, strict: bool = False, search: bool = True) -> BuildResult:
-    """Build everything into a staging folder and swap it in; keep the old site when a template
-    failed (pages would be missing) or, with ``strict``, when there was any problem."""
+def build_project(project: Project, strict: bool = False, search: bool = True, use_cache: bool = True) -> BuildResult:
+    """Build into a staging folder and swap it in; keep the old site when a template failed (pages
+    would be missing) or, with ``strict``, when there was any problem.
+
+    With the build cache: nothing changed since the last build → nothing is done; some notes
+    changed → only what they touch is redone, the other files are hard links to the old ones."""
     started = time.perf_counter()
     output_dir = project.prepare()  # reads the config: where the site goes, refused if unsafe
+    cache = _open_cache(project) if use_cache else None
+    inputs = Inputs.scan(project, search)
+    last = cache.last_build() if cache is not None else None
+    if last is not None and last.fingerprint == inputs.fingerprint and _site_is(output_dir, last):
+        return _up_to_date(project, last, started)
     staging = Staging.create(output_dir)
     try:
-        report = project.refresh(staging, None)
+        report = None
+        if last is not None and last.theme == inputs.theme and _site_is(output_dir, last) and project.restore(last.assets):
+            _prefill(staging, output_dir, last.manifest)
+            report = project.refresh(staging, inputs.changed_since(last, project))
+        if report is None:
+            report = project.refresh(staging, None)
         assert project.config is not None
         result = BuildResult(project.config, report.diagnostics, notes=report.notes, pages=report.pages,
                              files=len(report.written), failed_notes=report.failed_notes, paths=report.written)
-        if search and not report.template_failed:
+        if cache is not None and cache.problem:
+            result.diagnostics.warn(CACHE_DIR, None, cache.problem)
+        notes_changed = report.full or any(p.startswith("notes/") and p.endswith(".html")
+                                           for p in report.written + report.removed)
+        index_dir = staging.path / INDEX_DIR
+        if not search and index_dir.exists():
+            shutil.rmtree(index_dir)
+        elif search and not report.template_failed and (notes_changed or not index_dir.exists()):
+            shutil.rmtree(index_dir, ignore_errors=True)  # never write through hard links
             index = build_index(staging.path)
             result.search_seconds = index.seconds if index.ok else None
             if not index.ok:
@@ -67,10 +101,122 @@ def build_project(project: Project, strict: bool = False, search: bool = True) -
         if report.template_failed or (strict and result.diagnostics.items):
             staging.discard()
         else:
+            build_id = uuid.uuid4().hex
             staging.commit()
             result.written = True
+            if cache is not None:
+                _remember(cache, project, inputs, output_dir, build_id, result)
     except BaseException:
         staging.discard()
         raise
+    finally:
+        if cache is not None:
+            cache.close()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+@dataclass
+class Inputs:
+    """Everything a build reads, as stamps: the theme and config (``theme``), every note and asset."""
+
+    theme: str
+    files: dict[str, str]  # note or asset path -> stamp
+    search: bool
+
+    @property
+    def fingerprint(self) -> str:
+        data = json.dumps([self.theme, sorted(self.files.items()), self.search])
+        return hashlib.sha256(data.encode()).hexdigest()
+
+    @classmethod
+    def scan(cls, project: Project, search: bool) -> "Inputs":
+        assert project.config is not None
+        theme = Theme.for_site(project.root)
+        parts = [render_version(), str(project.config.config_path), file_stamp(project.config.config_path) or "-"]
+        for folder in theme.template_dirs + theme.asset_dirs:
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    path = os.path.join(dirpath, name)
+                    parts.append(f"{path}={file_stamp(Path(path))}")
+        notes, assets = walk(project.notes_dir)
+        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets}
+        return cls(hashlib.sha256("\n".join(parts).encode()).hexdigest(), files, search)
+
+    def changed_since(self, last: LastBuild, project: Project) -> set[Path]:
+        before = {path: cached.stamp for path, cached in project.cached.items()}
+        before.update(last.assets)
+        changed = {p for p, stamp in self.files.items() if before.get(p) != stamp}
+        changed |= {p for p in before if p not in self.files}
+        return {Path(p) for p in changed}
+
+
+def _open_cache(project: Project) -> BuildCache | None:
+    cache = BuildCache(project.root / CACHE_DIR)
+    cache.open()
+    project.attach_cache(cache)
+    return cache
+
+
+def _site_is(output_dir: Path, last: LastBuild) -> bool:
+    """The output folder still holds exactly what the last build wrote: every file, with the same
+    size and modification time (a file edited or written by anything else differs)."""
+    if last.output_dir != str(output_dir) or not (output_dir / MARKER).exists():
+        return False
+    for rel, stamp in last.manifest.items():
+        try:
+            st = (output_dir / rel).stat()
+        except OSError:
+            return False
+        if f"{st.st_mtime_ns}:{st.st_size}" != stamp:
+            return False
+    return True
+
+
+def _prefill(staging: Staging, output_dir: Path, manifest: dict[str, str]) -> None:
+    """Hard-link the published files into the staging folder; writes there replace, never modify."""
+    made: set[Path] = set()
+    for rel in manifest:
+        target = staging.path / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.link(output_dir / rel, target)
+        except OSError:
+            shutil.copyfile(output_dir / rel, target)
+
+
+def _manifest(output_dir: Path) -> dict[str, str]:
+    found = {}
+    for dirpath, _dirs, filenames in os.walk(output_dir):
+        for name in filenames:
+            path = Path(dirpath) / name
+            rel = path.relative_to(output_dir).as_posix()
+            if rel != MARKER:
+                st = path.stat()
+                found[rel] = f"{st.st_mtime_ns}:{st.st_size}"
+    return found
+
+
+def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: Path, build_id: str,
+              result: BuildResult) -> None:
+    entries, keep = project.cache_entries()
+    cache.store_notes(entries, keep)
+    assets = {p: s for p, s in inputs.files.items() if not p.lower().endswith((".md", ".markdown"))}
+    cache.store_last_build(LastBuild(
+        inputs.fingerprint, str(output_dir), build_id, _manifest(output_dir), theme=inputs.theme, assets=assets,
+        notes=result.notes, pages=result.pages, failed=result.failed_notes,
+        diagnostics=[[d.severity.value, d.file, d.line, d.message] for d in result.diagnostics.items]))
+
+
+def _up_to_date(project: Project, last: LastBuild, started: float) -> BuildResult:
+    assert project.config is not None
+    diagnostics = Diagnostics()
+    for severity, file, line, message in last.diagnostics:
+        (diagnostics.error if severity == "error" else diagnostics.warn)(file, line, message)
+    result = BuildResult(project.config, diagnostics, notes=last.notes, pages=last.pages,
+                         failed_notes=list(last.failed), written=True, up_to_date=True)
     result.seconds = time.perf_counter() - started
     return result

@@ -40,6 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="output folder (default: 'output' in papernotes.yaml, else site/)")
     p.add_argument("--strict", action="store_true", help="fail, and keep the previous site, on any warning or error")
     p.add_argument("--no-search", action="store_true", help="skip the search index (faster; the search box then says so)")
+    p.add_argument("--no-cache", action="store_true", help="neither use nor update the build cache (.papernotes-cache/)")
     p.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="worker processes (default: one per CPU; 1: no workers)")
     verbosity = p.add_mutually_exclusive_group()
@@ -64,6 +65,12 @@ def make_parser() -> argparse.ArgumentParser:
     for command in (new_note, import_notes, check, export):
         command.add_parser(commands)
 
+    p = commands.add_parser("clean", help="remove the build cache and the built site",
+                            description="Remove .papernotes-cache/ and the output folder (only if papernotes "
+                                        "wrote it). Notes are never touched.")
+    p.add_argument("--root", type=Path, default=Path("."), help="site root (default: .)")
+    p.set_defaults(run=run_clean)
+
     p = commands.add_parser("init", help="create a new notes site with example notes",
                             description="Create DIR with papernotes.yaml and a notes/ folder of example notes.")
     p.add_argument("directory", type=Path, help="folder to create (must be empty or missing)")
@@ -75,7 +82,7 @@ def make_parser() -> argparse.ArgumentParser:
 def run_build(args: argparse.Namespace) -> int:
     try:
         result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict, search=not args.no_search,
-                                    jobs=args.jobs))
+                                    jobs=args.jobs, cache=not args.no_cache))
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -95,7 +102,10 @@ def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> N
     if result.failed_notes:
         print(f"left out {len(result.failed_notes)} note(s) with errors: {', '.join(result.failed_notes)}", file=sys.stderr)
     where = result.config.output_path if result.written else "nothing written; the previous site is unchanged"
-    if not quiet:
+    if not quiet and result.up_to_date:
+        print(f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors: "
+              f"nothing changed since the last build ({result.seconds:.2f} s) -> {result.config.output_path}")
+    elif not quiet:
         search = f" (search index {result.search_seconds:.2f} s)" if result.search_seconds is not None else ""
         print(
             f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors "
@@ -134,6 +144,36 @@ def run_serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     print("stopped", flush=True)
+    return 0
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .cache import CACHE_DIR
+    from .config import load_config
+    from .diagnostics import Diagnostics
+    from .output import MARKER, check_output_dir
+
+    root = args.root.resolve()
+    config = load_config(root, Diagnostics())
+    removed = []
+    cache = root / CACHE_DIR
+    if cache.is_dir():
+        shutil.rmtree(cache)
+        removed.append(CACHE_DIR)
+    output = config.output_path
+    try:
+        check_output_dir(output, root, config.notes_path)  # never the notes, the root or a foreign folder
+        safe = (output / MARKER).exists()
+    except OutputError:
+        safe = False
+    if safe:
+        shutil.rmtree(output)
+        removed.append(str(output))
+    elif output.exists():
+        print(f"left {output} alone: papernotes did not write it", file=sys.stderr)
+    print("removed " + ", ".join(removed) if removed else "nothing to remove")
     return 0
 
 

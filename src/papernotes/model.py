@@ -87,7 +87,7 @@ class Note:
 class RenderedNote:
     """A note's body as HTML, with what the renderer learned about it."""
 
-    html: str
+    html: str | None  # None: kept in the build cache, not in memory
     excerpt_html: str  # summary or first section, for the home page
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, id, text)
     assets: list[Path] = field(default_factory=list)  # files under notes/ the body references

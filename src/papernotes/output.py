@@ -69,7 +69,16 @@ class Staging:
         shutil.copyfile(source, target)
 
     def remove(self, rel: str) -> None:
-        """A fresh staging folder holds nothing old: nothing to remove."""
+        """Remove a file carried over (hard-linked) from the previous site, and emptied folders."""
+        target = self._target(rel)
+        _unlink(target)
+        folder, root = target.parent, self.path.resolve()
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
 
     def _target(self, rel: str) -> Path:
         target = (self.path / rel).resolve()

@@ -44,6 +44,7 @@ class NoteResult:
     key: str
     rendered: RenderedNote  # without the body's HTML
     diagnostics: list[Diagnostic]
+    html: str | None = None  # a fresh rendering's HTML, for the build cache (None: it came from there)
     written: list[str] = field(default_factory=list)
     template_errors: list[Diagnostic] = field(default_factory=list)
 
@@ -86,10 +87,18 @@ def _render_chunk(keys: list[str]) -> list[NoteResult]:
     for key in keys:
         record = state.records.get(key)
         assert record is not None and record.note is not None
-        diagnostics = Diagnostics()
-        rendered = project.renderer.render(record.note, targets, diagnostics)
+        fresh_html: str | None = None
+        if record.from_cache and project._restore_rendering(record, targets):
+            assert record.rendered is not None
+            rendered = replace(record.rendered, html=project.body_html(key, record.rendered))
+            diagnostics_items = record.render_diagnostics
+        else:
+            diagnostics = Diagnostics()
+            rendered = project.renderer.render(record.note, targets, diagnostics)
+            diagnostics_items = diagnostics.items
+            fresh_html = rendered.html
         ctx.rendered[key] = rendered
-        result = NoteResult(key, replace(rendered, html=""), diagnostics.items)
+        result = NoteResult(key, replace(rendered, html=None), diagnostics_items, fresh_html)
         page = state.note_pages.get(key)
         if page is not None and page.render is not None:
             try:

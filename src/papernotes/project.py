@@ -23,11 +23,12 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import jinja2
 
 from .bibtex import own_entry_problem
+from .cache import BuildCache, CachedNote, file_stamp
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
 from .emit import TIMES, EmitContext, Output, default_emitters
@@ -58,6 +59,8 @@ class NoteRecord:
     load_diagnostics: list[Diagnostic] = field(default_factory=list)
     render_diagnostics: list[Diagnostic] = field(default_factory=list)
     rendered: RenderedNote | None = None
+    stamp: str | None = None  # the file's size and mtime when read
+    from_cache: bool = False  # note and rendering restored from the build cache, not re-done
 
 
 @dataclass
@@ -96,6 +99,8 @@ class Project:
         self.slug_diagnostics = Diagnostics()
         self.rewrite_all = False  # set after a template failure: the next refresh writes every output
         self.records_need_html = False  # after a parallel build: bodies were rendered in workers
+        self.cache: BuildCache | None = None
+        self.cached: dict[str, CachedNote] = {}
         self.row_cache = RowCache()
         self.ctx: EmitContext | None = None
         self.pages = 0  # HTML pages among the outputs
@@ -180,6 +185,8 @@ class Project:
         gc.freeze()  # the workers share the parent's pages copy-on-write; don't let gc touch them
         by_key = {r.note.key: r for r in self.records.values() if r.note is not None}
         state = parallel.WorkerState(self, ctx, writer, by_path, note_pages, by_key)
+        fresh: list[tuple[str, str, Any, str]] = []
+        targets = self._targets()
         for result in parallel.render_and_write_notes(state, self.jobs):
             record = by_key[result.key]
             record.rendered = result.rendered
@@ -187,6 +194,17 @@ class Project:
             ctx.rendered[result.key] = result.rendered
             report.written.extend(result.written)
             self.template_diagnostics.extend(result.template_errors)
+            if result.html is not None and record.stamp is not None and self.cache is not None:
+                # Into the cache now, so that page bodies do not pile up here.
+                record.from_cache = False
+                fresh.append((str(record.source), record.stamp, self._cache_payload(record, targets), result.html))
+                if len(fresh) >= 500:
+                    self.cache.store_notes(fresh, keep=None)
+                    fresh = []
+            else:
+                record.from_cache = True  # its cache row is current
+        if fresh and self.cache is not None:
+            self.cache.store_notes(fresh, keep=None)
         report.rendered_notes = len(by_key)
         rest = [o.path for o in outputs if o.body_of is None]
         written = parallel.write_outputs(state, rest, self.jobs)
@@ -212,15 +230,24 @@ class Project:
         if self.check_output:
             check_output_dir(self.config.output_path, self.root, self.config.notes_path)
 
-    def load_all(self, render: bool = True) -> None:
-        """Read the config, the theme and every note, and render every note (no output)."""
+    def load_all(self, render: bool = True, from_cache_only: bool = False) -> None:
+        """Read the config, the theme and every note, and render every note (no output).
+
+        ``from_cache_only``: the notes of the last build as the cache holds them (no file read)."""
         self.records_need_html = False
         self._load_config()
         self.theme = Theme.for_site(self.root)
         self.env = self.theme.environment()
+        self.records = {}
+        if from_cache_only:
+            for path, cached in sorted(self.cached.items()):
+                note, _slim, load_diagnostics, _render, _states = cached.payload
+                self.records[Path(path)] = NoteRecord(Path(path), note, list(load_diagnostics),
+                                                      stamp=cached.stamp, from_cache=True)
+            self._dedupe()
+            return
         note_paths, asset_paths = walk(self.notes_dir)
         self.assets = {Path(os.path.normpath(p)) for p in asset_paths}
-        self.records = {}
         for path in note_paths:
             self._load(Path(os.path.normpath(path)))
         self._dedupe()
@@ -370,8 +397,14 @@ class Project:
     # -- shared steps -----------------------------------------------------------------------------
     def _load(self, path: Path) -> NoteRecord:
         assert self.config is not None
-        record = NoteRecord(source=path, note=None)
+        record = NoteRecord(source=path, note=None, stamp=file_stamp(path))
         shown = display_path(path, self.root)
+        cached = self.cached.get(str(path))
+        if cached is not None and cached.stamp == record.stamp and record.stamp is not None:
+            note, _slim, load_diagnostics, _render_diagnostics, _states = cached.payload
+            record.note, record.load_diagnostics, record.from_cache = note, list(load_diagnostics), True
+            self.records[path] = record
+            return record
         try:
             record.note = load_note(path, self.root, self.notes_dir)
             problem = own_entry_problem(record.note)
@@ -402,9 +435,78 @@ class Project:
         targets = self._targets()
         for record in records:
             assert record.note is not None
+            if record.from_cache and self._restore_rendering(record, targets):
+                continue
             diagnostics = Diagnostics()
             record.rendered = self.renderer.render(record.note, targets, diagnostics)
             record.render_diagnostics = diagnostics.items
+            record.from_cache = False
+
+    def _restore_rendering(self, record: NoteRecord, targets: LinkTargets) -> bool:
+        """Use the cached rendering when the note is unchanged and so is every path its links
+        looked at (a linked note renamed, an image added…); the body's HTML stays on disk."""
+        cached = self.cached.get(str(record.source))
+        if cached is None or cached.stamp != record.stamp:
+            return False
+        _note, slim, _load, render_diagnostics, states = cached.payload
+        if link_states(slim.looked_at, targets) != states:
+            return False
+        record.rendered = slim
+        record.render_diagnostics = list(render_diagnostics)
+        return True
+
+    # -- the build cache ----------------------------------------------------------------------------
+    def attach_cache(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self.cached = cache.load_notes()
+
+    def body_html(self, key: str, rendered: RenderedNote) -> str:
+        """The body's HTML, from memory or, for a rendering restored from the cache, from disk."""
+        if rendered.html is not None:
+            return rendered.html
+        record = self.by_key().get(key)
+        html = self.cache.load_html(str(record.source)) if self.cache is not None and record else None
+        if html is None:  # the cache lost it: render again
+            assert record is not None and record.note is not None
+            html = self.renderer.render(record.note, self._targets(), Diagnostics()).html or ""
+        return html
+
+    def by_key(self) -> dict[str, NoteRecord]:
+        return {r.note.key: r for r in self.records.values() if r.note is not None}
+
+    def cache_entries(self) -> tuple[list[tuple[str, str, Any, str]], set[str]]:
+        """Rows to store for the notes rendered in this process, and every path to keep."""
+        targets = self._targets()
+        entries = []
+        keep = set()
+        for path, record in self.records.items():
+            if record.note is None or record.rendered is None or record.stamp is None:
+                continue
+            keep.add(str(path))
+            if record.from_cache or record.rendered.html is None:
+                continue
+            entries.append((str(path), record.stamp, self._cache_payload(record, targets), record.rendered.html))
+        return entries, keep
+
+    def _cache_payload(self, record: NoteRecord, targets: LinkTargets) -> tuple:
+        assert record.rendered is not None
+        slim = dataclasses.replace(record.rendered, html=None)
+        return (record.note, slim, record.load_diagnostics, record.render_diagnostics,
+                link_states(slim.looked_at, targets))
+
+    def restore(self, assets: list[str]) -> bool:
+        """Take the last build's notes from the cache as the current state (before looking at what
+        changed since), so that ``refresh(changed)`` redoes only what changed. False if it can't."""
+        self.load_all(render=False, from_cache_only=True)
+        self.assets = {Path(a) for a in assets}
+        targets = self._targets()
+        for record in self.records.values():
+            if record.note is None or not self._restore_rendering(record, targets):
+                return False
+        self.ctx = self._context()
+        self.outputs = {o.path: o for o in self._collect_outputs(self.ctx)}
+        self.pages = sum(1 for o in self.outputs if o.endswith(".html"))
+        return True
 
     def _context(self) -> EmitContext:
         assert self.config is not None and self.theme is not None and self.env is not None
@@ -412,7 +514,7 @@ class Project:
         site = build_site(self.config, notes)
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
-                           asset_files=sorted(self.assets), row_cache=self.row_cache)
+                           asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html)
 
     def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
         outputs: dict[str, Output] = {}
@@ -474,6 +576,26 @@ class Project:
         result.extend(self.slug_diagnostics)
         result.extend(self.template_diagnostics)
         return result
+
+
+def link_states(looked_at: frozenset[Path], targets: LinkTargets) -> tuple:
+    """What each path a note's links looked at is now: a note (and its page), an asset, a folder
+    (its listing: letter-case hints depend on it), some other file, or nothing."""
+    states = []
+    for path in sorted(looked_at):
+        note = targets.notes_by_source.get(path)
+        if note is not None:
+            states.append((str(path), "note", note.url))
+        elif path in targets.asset_files:
+            states.append((str(path), "asset"))
+        elif path.is_dir():
+            try:
+                states.append((str(path), "dir", tuple(sorted(os.listdir(path)))))
+            except OSError:
+                states.append((str(path), "dir?"))
+        else:
+            states.append((str(path), "file" if path.exists() else "missing"))
+    return tuple(states)
 
 
 def list_signature(note: Note) -> tuple:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 from markupsafe import Markup
@@ -43,6 +43,14 @@ class EmitContext:
     env: jinja2.Environment
     asset_files: list[Path] = field(default_factory=list)  # files under notes/ to copy
     row_cache: RowCache = field(default_factory=RowCache)
+    body_html: Callable[[str, RenderedNote], str] | None = None  # loads a body kept on disk
+
+    def body(self, note: Note) -> RenderedNote:
+        """The note's rendering with its HTML in hand (a cached one is read back from the cache)."""
+        rendered = self.rendered[note.key]
+        if rendered.html is None and self.body_html is not None:
+            return replace(rendered, html=self.body_html(note.key, rendered))
+        return rendered
     build_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
     def render_page(self, template: str, path: str, title: str, *, absolute: bool = False, **values: Any) -> bytes:

@@ -24,7 +24,7 @@ class NotePages:
 
             def render(note=note, previous=previous, following=following) -> bytes:
                 return ctx.render_page(
-                    "note.html", note.url, note.title, note=note, body=ctx.rendered[note.key],
+                    "note.html", note.url, note.title, note=note, body=ctx.body(note),
                     previous=previous, next=following,
                 )
 

@@ -57,11 +57,11 @@ from pathlib import Path
 
 from ..config import SiteConfig
 from ..importers.readme import (
-    _BOLD_LINE,
-    _IMG_TAG,
-    _MD_IMAGE,
+    BOLD_LINE,
     ESCAPED_TAG,
     GENERATED_MARKER,
+    IMG_TAG,
+    MD_IMAGE,
     FenceTracker,
     local_image_path,
     mask_code_spans,
@@ -129,7 +129,7 @@ def note_block(note: Note, prefix: str = "") -> str:
     lines = ["<details>", summary_line(note), "<br>", "<blockquote>", ""]
     if note.venue:
         lines += [f"**{escape_text(note.venue)}**", ""]
-    elif body_lines and _BOLD_LINE.match(body_lines[0]):
+    elif body_lines and BOLD_LINE.match(body_lines[0]):
         lines.append("")  # not a venue: see the module's notes
     if body_lines:
         lines += body_lines + [""]
@@ -140,7 +140,10 @@ def note_block(note: Note, prefix: str = "") -> str:
 def image_prefix(note: Note, output_dir: Path, notes_dir: Path) -> str:
     """The note's folder relative to ``output_dir``, as a URL path ("" for the same folder)."""
     source = note.source if note.source.is_absolute() else notes_dir / f"{note.key}.md"
-    relative = Path(os.path.relpath(source.parent.resolve(), output_dir.resolve())).as_posix()
+    try:
+        relative = Path(os.path.relpath(source.parent.resolve(), output_dir.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        relative = source.parent.resolve().as_posix()
     if relative == ".":
         return ""
     return relative.replace("%", "%25").replace(" ", "%20").replace("(", "%28").replace(")", "%29")
@@ -157,8 +160,8 @@ def rewrite_image_paths(body: str, prefix: str) -> str:
             out.append(line)
             continue
         masked = mask_code_spans(line)
-        spans = [m.span(1) for m in _MD_IMAGE.finditer(masked)]
-        spans += [next(m.span(g) for g in (1, 2, 3) if m.group(g) is not None) for m in _IMG_TAG.finditer(masked)]
+        spans = [m.span(1) for m in MD_IMAGE.finditer(masked)]
+        spans += [next(m.span(g) for g in (1, 2, 3) if m.group(g) is not None) for m in IMG_TAG.finditer(masked)]
         for start, end in sorted(spans, reverse=True):
             written = line[start:end]
             wrapped = written.startswith("<") and written.endswith(">")

@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Iterator
 
 import bibtexparser
-from bibtexparser.writer import BibtexFormat
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field, ParsingFailedBlock
+from bibtexparser.writer import BibtexFormat
 
 from ..frontmatter import normalize_text
 from ..model import Link, Status
@@ -384,7 +384,10 @@ def parse_bibtex(path: Path) -> ParsedSource:
         source.problems.append(ImportProblem(shown, None, f"cannot be read: {exc.strerror or exc}"))
         return source
     try:
-        text = data.decode("utf-8")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+            text = data.decode("utf-16", errors="replace")
+        else:
+            text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         source.problems.append(ImportProblem(shown, line, f"is not UTF-8 (byte 0x{data[exc.start]:02x}); "

@@ -189,8 +189,13 @@ def _read_text(post: _Post, problems: list[ImportProblem]) -> str | None:
         problems.append(ImportProblem(post.shown, None, f"cannot be read: {exc.strerror or exc}"))
         return None
     try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark (Windows "Unicode")
+            return normalize_text(data.decode("utf-16"))
         return normalize_text(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            problems.append(ImportProblem(post.shown, None, "is not valid UTF-16 text; not imported"))
+            return None
         line = data.count(b"\n", 0, exc.start) + 1
         problems.append(ImportProblem(post.shown, line, "is not UTF-8 text (byte "
                                       f"0x{data[exc.start]:02x}); save it as UTF-8 and import it again; not imported"))

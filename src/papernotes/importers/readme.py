@@ -36,7 +36,8 @@ Decisions (each case is one small function below):
   every ``<a href>`` (and ``[text](url)``) of the summary, in order; an arxiv.org abs/pdf link
   also gives ``arxiv``.
 * The body is what follows ``</summary>`` up to the matching ``</details>`` (nested ``<details>``
-  in the body are counted; tags inside code fences and code spans are not). Leading/trailing
+  in the body are counted; tags inside code fences and code spans are not — fences are followed
+  through the whole file, as GitHub does). Leading/trailing
   blank and ``<br>`` lines and one wrapping ``<blockquote>`` … ``</blockquote>`` are removed; all
   other text is kept byte for byte (math, HTML lists, inner ``<br>``). A first line that is bold
   only and looks like a venue (has a year, an upper-case acronym like ICLR, or "arXiv") becomes
@@ -62,6 +63,8 @@ Decisions (each case is one small function below):
 from __future__ import annotations
 
 import html
+import itertools
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -117,7 +120,7 @@ _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 def plain(fragment: str) -> str:
     """Text of an HTML/Markdown fragment: tags dropped, entities decoded, spaces collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", _BR.sub(" ", fragment)))).strip()
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BR.sub(" ", fragment)))).strip()
 
 
 def mask_code_spans(line: str) -> str:
@@ -365,7 +368,7 @@ def arxiv_id(links: list[Link]) -> str | None:
 
 # --------------------------------------------------------------------------- bodies
 
-_BOLD_LINE = re.compile(r"^\s*(?:\*\*(.+)\*\*|__(.+)__|<(?:b|strong)>(.+)</(?:b|strong)>)\s*(?:<br\s*/?>)?\s*$", re.IGNORECASE)
+BOLD_LINE = re.compile(r"^\s*(?:\*\*(.+)\*\*|__(.+)__|<(?:b|strong)>(.+)</(?:b|strong)>)\s*(?:<br\s*/?>)?\s*$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 
@@ -429,15 +432,15 @@ def take_venue(lines: list[str], generated: bool) -> tuple[str | None, list[str]
     """The venue from a bold-only first line, and the body lines without it."""
     if generated:
         # Written as: <blockquote>, one blank line, **venue** (see the exporter).
-        if len(lines) >= 2 and not lines[0].strip() and _BOLD_LINE.match(lines[1]):
-            match = _BOLD_LINE.match(lines[1])
+        if len(lines) >= 2 and not lines[0].strip() and BOLD_LINE.match(lines[1]):
+            match = BOLD_LINE.match(lines[1])
             venue = next(g for g in match.groups() if g is not None)
             return plain(venue), lines[2:]
         return None, lines
     for index, line in enumerate(lines):
         if not line.strip():
             continue
-        match = _BOLD_LINE.match(line)
+        match = BOLD_LINE.match(line)
         if match:
             venue = plain(next(g for g in match.groups() if g is not None))
             if venue and looks_like_venue(venue):
@@ -460,8 +463,8 @@ def clean_body(lines: list[str], generated: bool) -> tuple[str, str | None]:
     return (body + "\n" if body else ""), venue
 
 
-_MD_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^<>\n]+>|[^()\s]+(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)")
-_IMG_TAG = re.compile(r"""<img\b[^<>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+MD_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^<>\n]+>|[^()\s]+(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)")
+IMG_TAG = re.compile(r"""<img\b[^<>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//|#)")
 
 
@@ -481,8 +484,8 @@ def find_images(body: str, base: Path) -> list[ImageRef]:
         if fences.feed(line):
             continue
         masked = mask_code_spans(line)
-        found = [m.group(1) for m in _MD_IMAGE.finditer(masked)]
-        found += [next(g for g in m.groups() if g is not None) for m in _IMG_TAG.finditer(masked)]
+        found = [m.group(1) for m in MD_IMAGE.finditer(masked)]
+        found += [next(g for g in m.groups() if g is not None) for m in IMG_TAG.finditer(masked)]
         for written in found:
             written = written[1:-1] if written.startswith("<") and written.endswith(">") else written
             path = local_image_path(written, base)
@@ -560,6 +563,16 @@ class ReadmeParser:
         self.lines = lines
         self.generated = generated
         self.position = {no: index for index, (no, _) in enumerate(lines)}  # line number -> index
+        # Code fences are followed through the whole file (as GitHub does: a fence left open in a
+        # paper's body runs on past its </details>), so every step agrees on what is code.
+        fences = FenceTracker()
+        self.fenced: list[bool] = []
+        self.fence_opens: list[bool] = []  # the line opens a code fence
+        for _, text in lines:
+            was_inside = fences.inside
+            self.fenced.append(fences.feed(text))
+            self.fence_opens.append(self.fenced[-1] and not was_inside)
+        self.unclosed = self.unclosed_openings()
         self.events: list[ImportedNote | _Heading] = []
         self.problems: list[ImportProblem] = []
         self._prose: list[Line] = []
@@ -584,21 +597,21 @@ class ReadmeParser:
         i = 0
         pending: str | None = None  # the rest of a line after a closing </details>
         in_comment = False
-        fences = FenceTracker()
         fence_start: int | None = None
         while i < len(self.lines):
             no, text = self.lines[i]
+            fresh = pending is None
             if pending is not None:
                 text, pending = pending, None
             if in_comment:
                 in_comment = "-->" not in text
                 i += 1
                 continue
-            if fences.feed(text):
+            if fresh and self.fenced[i]:
                 if fence_start is None:
                     self.flush_prose()
                     fence_start = no
-                if not fences.inside:
+                if i + 1 >= len(self.lines) or not self.fenced[i + 1] or self.fence_opens[i + 1]:
                     self.problem(fence_start, "a code block outside any paper block was not imported")
                     fence_start = None
                 i += 1
@@ -606,14 +619,12 @@ class ReadmeParser:
             opening = _DETAILS_OPEN.search(mask_code_spans(text))
             if opening and not text[: opening.start()].strip():
                 self.flush_prose()
-                i, pending = self.read_details(i, text[opening.end():])
+                i, pending = self.read_details(i, text[opening.end():], fresh)
                 continue
             self.outside_line(no, text)
             if text.lstrip().startswith("<!--") and "-->" not in text:
                 in_comment = True
             i += 1
-        if fence_start is not None:
-            self.problem(fence_start, "a code block outside any paper block (never closed) was not imported")
         self.flush_prose()
         return self.assign_categories()
 
@@ -644,14 +655,39 @@ class ReadmeParser:
         self._prose.append((no, text))
 
     # -- <details> blocks
-    def read_details(self, i: int, after_tag: str) -> tuple[int, str | None]:
+    def unclosed_openings(self) -> set[int]:
+        """Indexes of lines whose first ``<details>`` tag is never closed.
+
+        Found once from a running count of the file's details tags (outside code), so a README
+        full of unclosed blocks is not read to its end once per block."""
+        events: list[tuple[int, bool, int]] = []  # (line index, first tag of its line and opening, +1/-1)
+        for index, (_, text) in enumerate(self.lines):
+            if self.fenced[index]:
+                continue
+            tags = [t for t in structure_tags(text) if t.name == "details"]
+            for n, tag in enumerate(tags):
+                events.append((index, n == 0 and not tag.closing, -1 if tag.closing else 1))
+        unclosed: set[int] = set()
+        levels = list(itertools.accumulate(delta for _, _, delta in events))
+        lowest = math.inf  # the lowest level after the current event
+        for k in range(len(events) - 1, -1, -1):
+            index, first_opening, _ = events[k]
+            if first_opening and lowest > levels[k] - 1:
+                unclosed.add(index)
+            lowest = min(lowest, levels[k])
+        return unclosed
+
+    def read_details(self, i: int, after_tag: str, fresh: bool = True) -> tuple[int, str | None]:
         """Read the block opened on line ``i``; returns where to go on (index, rest of a line)."""
         open_no = self.lines[i][0]
         summary_text, summary_no, j, rest = self.read_summary(i, after_tag)
-        body, end, remainder, closed = self.read_until_close(j, rest)
+        body, end, remainder, closed = self.read_until_close(j, rest, fresh and i in self.unclosed)
         if not closed:
-            body, end = self.recover_unclosed(open_no, body)
-            remainder = None
+            if end + 1 < len(self.lines):
+                self.problem(open_no, "<details> is never closed by </details>; its paper was taken to end at "
+                                      f"line {self.lines[end][0]}")
+            else:
+                self.problem(open_no, "<details> is never closed by </details>; its paper runs to the end of the file")
         if summary_text is None:
             self.problem(open_no, "<details> block without a <summary>: no paper title; not imported")
         else:
@@ -691,15 +727,23 @@ class ReadmeParser:
         close = _SUMMARY_CLOSE.search(joined)
         return joined[: close.start()], summary_no, j, joined[close.end():]
 
-    def read_until_close(self, j: int, first: str) -> tuple[list[Line], int, str | None, bool]:
-        """Body lines up to the ``</details>`` matching the block's opening (nested ones counted)."""
+    def read_until_close(self, j: int, first: str, unclosed: bool) -> tuple[list[Line], int, str | None, bool]:
+        """Body lines up to the ``</details>`` matching the block's opening (nested ones counted):
+        (lines, index of the last line, rest of that line after the tag, closed?).
+
+        A block never closed (``unclosed``, or the end of the file reached) ends before the next
+        heading or paper block outside code, which are then read again."""
         body: list[Line] = []
         depth = 1
-        fences = FenceTracker()
         k, segment = j, first
         while True:
-            no = self.lines[k][0] if k < len(self.lines) else 0
-            if not (k != j and fences.feed(segment)):
+            if k >= len(self.lines):
+                return self.cut_unclosed(body) if not unclosed else (body, len(self.lines) - 1, None, False)
+            no = self.lines[k][0]
+            code = k != j and self.fenced[k]
+            if unclosed and k != j and not code and (parse_heading(segment) or self.starts_paper(k)):
+                return body, k - 1, None, False
+            if not unclosed and not code:
                 for tag in structure_tags(segment):
                     if tag.name != "details":
                         continue
@@ -709,27 +753,25 @@ class ReadmeParser:
                         return body, k, segment[tag.end:], True
             body.append((no, segment))
             k += 1
-            if k >= len(self.lines):
-                return body, k - 1, None, False
-            segment = self.lines[k][1]
+            if k < len(self.lines):
+                segment = self.lines[k][1]
 
-    def recover_unclosed(self, open_no: int, body: list[Line]) -> tuple[list[Line], int]:
-        """A block never closed ends before the next heading or paper block (which are read again)."""
-        fences = FenceTracker()
-        for index, (no, text) in enumerate(body):
-            if index and not fences.feed(text) and (parse_heading(text) or self._starts_paper(no)):
-                self.problem(open_no, f"<details> is never closed by </details>; its paper was taken to end at line {no - 1}")
-                return body[:index], self.position[no] - 1
-        self.problem(open_no, "<details> is never closed by </details>; its paper runs to the end of the file")
-        return body, len(self.lines) - 1
+    def cut_unclosed(self, body: list[Line]) -> tuple[list[Line], int, None, bool]:
+        """The end of the file was reached without the closing tag (the count of tags could not
+        tell, e.g. the block began after another on the same line): cut at the next paper."""
+        for n, (no, text) in enumerate(body):
+            index = self.position[no]
+            if n and index != self.position[body[n - 1][0]] and not self.fenced[index] and (
+                    parse_heading(text) or self.starts_paper(index)):
+                return body[:n], index - 1, None, False
+        return body, len(self.lines) - 1, None, False
 
-    def _starts_paper(self, no: int) -> bool:
-        """Line ``no`` opens a <details> whose summary (same or next line) starts with a status."""
-        position = self.position[no]
-        text = self.lines[position][1]
+    def starts_paper(self, index: int) -> bool:
+        """Line ``index`` opens a <details> whose summary (same or next line) starts with a status."""
+        text = self.lines[index][1]
         if not _DETAILS_OPEN.match(text.lstrip()):
             return False
-        following = text + " " + (self.lines[position + 1][1] if position + 1 < len(self.lines) else "")
+        following = text + " " + (self.lines[index + 1][1] if index + 1 < len(self.lines) else "")
         summary = _SUMMARY_OPEN.search(following)
         return bool(summary and take_status(following[summary.end():])[0])
 

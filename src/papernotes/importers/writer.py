@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,9 +153,23 @@ def _plan_images(planned: PlannedNote, result: ImportPlan, root: Path) -> None:
             n += 1
         chosen[target.name] = source
         new_ref = "images/" + quote(target.name)
-        planned.note.body = planned.note.body.replace(ref.written, new_ref)
+        planned.note.body = replace_reference(planned.note.body, ref.written, new_ref)
         if not any(copy.target == target for copy in planned.images):
             planned.images.append(ImageCopy(source, target, planned.note.origin))
+
+
+def replace_reference(body: str, written: str, new: str) -> str:
+    """Put ``new`` where ``written`` is a link target or a ``src``/``href`` value — not elsewhere
+    (``/images/x.png`` must not change ``../images/x.png``, nor text, code or math)."""
+    escaped = re.escape(written)
+    patterns = [
+        (re.compile(r"(\]\(\s*<?)" + escaped + r"(>?(?:\s+[\"'(][^)]*)?\s*\))"), r"\g<1>" + new.replace("\\", "\\\\") + r"\g<2>"),
+        (re.compile(r"""((?:src|href)\s*=\s*["'])""" + escaped + r"""(["'])""", re.IGNORECASE),
+         r"\g<1>" + new.replace("\\", "\\\\") + r"\g<2>"),
+    ]
+    for pattern, replacement in patterns:
+        body = pattern.sub(replacement, body)
+    return body
 
 
 def _find_case_insensitive(path: Path) -> Path | None:
@@ -186,7 +201,9 @@ def apply(result: ImportPlan) -> None:
 def front_matter(note: ImportedNote) -> dict:
     data: dict = {"title": note.title, "status": (note.status or Status.UNREAD).value}
     if note.category:
-        data["category"] = "/".join(note.category)
+        # A heading such as "CV/NLP" is one category: written as a list, "/" does not nest it.
+        parts = list(note.category)
+        data["category"] = parts if any("/" in part for part in parts) else "/".join(parts)
     if note.tags:
         data["tags"] = list(note.tags)
     if note.venue:
@@ -222,8 +239,21 @@ def _links_mapping(links: list[Link]) -> dict[str, str]:
     return mapping
 
 
+class _NoteDumper(yaml.SafeDumper):
+    """Multi-line strings (an own BibTeX entry) as readable literal blocks."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str):
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_NoteDumper.add_representer(str, _str_representer)
+
+
 def note_text(note: ImportedNote) -> str:
-    header = yaml.safe_dump(front_matter(note), allow_unicode=True, sort_keys=False, width=10_000)
+    header = yaml.dump(front_matter(note), Dumper=_NoteDumper, allow_unicode=True, sort_keys=False, width=10_000)
     body = note.body.strip("\n")
     return f"---\n{header}---\n\n{body}\n" if body else f"---\n{header}---\n"
 

@@ -1,0 +1,230 @@
+"""The persistent build cache: ``.papernotes-cache/build.sqlite`` beside the notes.
+
+It remembers, per note file, the validated note and its rendered body (keyed by the file's size
+and modification time, and by the versions of everything that renders bodies), and, for the last
+build, a fingerprint of all inputs and a manifest of the files it wrote. With it:
+
+* ``papernotes build`` with nothing changed finds the same fingerprint and an intact site, and
+  stops (the site is up to date);
+* with a few notes changed it restores the last build's state, works out what changed, and
+  redoes only that (the same incremental machinery ``serve`` uses), into a staging folder whose
+  unchanged files are hard links to the published ones — then swaps it in, as a full build does.
+
+Every row carries a SHA-256 of its payload, checked on read; a corrupted, truncated or foreign
+file is detected, ignored and replaced. Deleting the folder is always safe (``papernotes clean``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+
+CACHE_DIR = ".papernotes-cache"
+CACHE_FILE = "build.sqlite"
+SCHEMA = "3"
+
+
+def render_version() -> str:
+    """Everything whose version changes how a note body renders."""
+    from importlib import metadata
+
+    parts = [f"papernotes={__version__}"]
+    for package in ("markdown-it-py", "mdit-py-plugins", "pykatex", "pygments", "emoji", "pyyaml"):
+        try:
+            parts.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package}=?")
+    return ";".join(parts)
+
+
+def file_stamp(path: Path) -> str | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class CachedNote:
+    stamp: str
+    payload: Any  # what Project stores: note, slim rendering, diagnostics, link states
+
+
+@dataclass
+class LastBuild:
+    fingerprint: str
+    output_dir: str
+    build_id: str
+    manifest: dict[str, str] = field(default_factory=dict)  # output file -> "mtime_ns:size"
+    theme: str = ""  # fingerprint of templates, assets, config and versions
+    assets: dict[str, str] = field(default_factory=dict)  # asset path -> stamp
+    notes: int = 0
+    pages: int = 0
+    failed: list[str] = field(default_factory=list)
+    diagnostics: list[list] = field(default_factory=list)  # [severity, file, line, message]
+
+
+class BuildCache:
+    """A thin, fail-safe wrapper around one SQLite file; every failure means "no cache"."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / CACHE_FILE
+        self.version = render_version()
+        self._db: sqlite3.Connection | None = None
+        self._pid = os.getpid()
+        self.problem: str | None = None  # why the cache was set aside, for a message
+
+    # -- opening ---------------------------------------------------------------------------------
+    def open(self) -> bool:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
+                       "payload BLOB NOT NULL, html BLOB NOT NULL, digest TEXT NOT NULL)")
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            versions = db.execute("SELECT value FROM meta WHERE key = 'render_version'").fetchone()
+            if row is None or row[0] != SCHEMA or versions is None or versions[0] != self.version:
+                db.execute("DELETE FROM notes")
+                db.execute("DELETE FROM meta")
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
+                db.execute("INSERT INTO meta VALUES ('render_version', ?)", (self.version,))
+            self._db = db
+            return True
+        except (sqlite3.Error, OSError) as exc:
+            self.problem = f"the build cache could not be used ({exc}); building without it"
+            self._discard_file()
+            return False
+
+    def _discard_file(self) -> None:
+        self._db = None
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.remove(str(self.path) + suffix)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    # -- notes -----------------------------------------------------------------------------------
+    def load_notes(self) -> dict[str, CachedNote]:
+        """Every cached note whose payload checks out (others are left out)."""
+        found: dict[str, CachedNote] = {}
+        if self._db is None:
+            return found
+        try:
+            for path, stamp, payload, digest in self._db.execute("SELECT path, stamp, payload, digest FROM notes"):
+                if _digest(payload) != digest:
+                    continue
+                try:
+                    found[path] = CachedNote(stamp, pickle.loads(payload))
+                except Exception:  # noqa: BLE001 - any unreadable entry is simply not used
+                    continue
+        except sqlite3.Error as exc:
+            self.problem = f"the build cache is damaged ({exc}); building without it"
+            self.close()
+            self._discard_file()
+            return {}
+        return found
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """The connection to read with; a forked worker opens its own (SQLite connections must not
+        cross a fork)."""
+        if self._db is None:
+            return None
+        if self._pid != os.getpid():
+            try:
+                self._db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            except sqlite3.Error:
+                self._db = None
+            self._pid = os.getpid()
+        return self._db
+
+    def load_html(self, path: str) -> str | None:
+        db = self._reader()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT html, digest, payload FROM notes WHERE path = ?", (path,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or _digest(row[2]) != row[1]:
+            return None
+        try:
+            return bytes(row[0]).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def store_notes(self, entries: Iterable[tuple[str, str, Any, str]], keep: set[str] | None) -> None:
+        """Write (path, stamp, payload, html) rows; remove rows for paths not in ``keep`` (None:
+        remove nothing)."""
+        if self._db is None:
+            return
+        try:
+            self._db.execute("BEGIN")
+            for path, stamp, payload, html in entries:
+                data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+                self._db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?)",
+                                 (path, stamp, data, html.encode("utf-8"), _digest(data)))
+            if keep is not None:
+                known = [row[0] for row in self._db.execute("SELECT path FROM notes")]
+                for path in known:
+                    if path not in keep:
+                        self._db.execute("DELETE FROM notes WHERE path = ?", (path,))
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    # -- the last build ----------------------------------------------------------------------------
+    def last_build(self) -> LastBuild | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'last_build'").fetchone()
+            if row is None:
+                return None
+            data = json.loads(row[0])
+            if _digest(json.dumps(data["build"], sort_keys=True).encode()) != data["digest"]:
+                return None
+            return LastBuild(**data["build"])
+        except (sqlite3.Error, ValueError, KeyError, TypeError):
+            return None
+
+    def store_last_build(self, build: LastBuild | None) -> None:
+        if self._db is None:
+            return
+        try:
+            if build is None:
+                self._db.execute("DELETE FROM meta WHERE key = 'last_build'")
+                return
+            data = dataclasses.asdict(build)
+            value = json.dumps({"build": data, "digest": _digest(json.dumps(data, sort_keys=True).encode())})
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (value,))
+        except sqlite3.Error:
+            pass

@@ -1,0 +1,153 @@
+"""Parallel and cached builds write exactly what a clean single-process build writes."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from papernotes.build import BuildOptions, build
+from test_incremental import Workspace, snapshot
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from generate_notes import generate  # noqa: E402
+
+
+def clean_build(root: Path, out: Path) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    result = build(BuildOptions(root=root, output=out, search=False, jobs=1, cache=False))
+    assert result.written
+    return without_marker(snapshot(out))
+
+
+def without_marker(files: dict[str, bytes]) -> dict[str, bytes]:
+    files.pop(".papernotes-site", None)  # holds the build's id
+    return files
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return generate(300, tmp_path_factory.mktemp("generated"))
+
+
+def test_parallel_build_is_identical_to_single_process(generated, tmp_path):
+    single = clean_build(generated, tmp_path / "single")
+    result = build(BuildOptions(root=generated, output=tmp_path / "parallel", search=False, jobs=2, cache=False))
+    assert result.notes == 300
+    assert without_marker(snapshot(tmp_path / "parallel")) == single
+
+
+def test_nothing_changed_writes_nothing(generated, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(generated / "notes", root / "notes")
+    first = build(BuildOptions(root=root, search=False, jobs=2))
+    assert first.written and not first.up_to_date
+    page = root / "site" / "notes" / "batch-000" / "paper-000001.html"
+    before = page.stat()
+    second = build(BuildOptions(root=root, search=False, jobs=2))
+    assert second.up_to_date and second.notes == 300 and second.pages == first.pages
+    after = page.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_one_edit_rewrites_only_what_it_touches(generated, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(generated / "notes", root / "notes")
+    build(BuildOptions(root=root, search=False, jobs=2))
+    untouched = root / "site" / "notes" / "batch-000" / "paper-000007.html"
+    inode = untouched.stat().st_ino
+    edited = root / "notes" / "batch-000" / "paper-000003.md"
+    edited.write_text(edited.read_text() + "\nA new closing thought 新的想法.\n")
+    result = build(BuildOptions(root=root, search=False, jobs=2))
+    assert result.written and not result.up_to_date
+    assert "notes/batch-000/paper-000003.html" in result.paths
+    assert len(result.paths) < 20, result.paths  # its page, feeds, sitemap … not 400 files
+    assert untouched.stat().st_ino == inode  # an unchanged file is the same file, not rewritten
+    assert "新的想法" in (root / "site" / "notes" / "batch-000" / "paper-000003.html").read_text()
+    assert without_marker(snapshot(root / "site")) == clean_build(root, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cached_builds_after_random_edits_equal_clean_builds(tmp_path, seed):
+    rng = random.Random(seed)
+    root = tmp_path / "root"
+    (root / "notes").mkdir(parents=True)
+    work = Workspace(root, rng)
+    for _ in range(5):
+        work.edit()
+    for step in range(8):
+        build(BuildOptions(root=root, search=False, jobs=1))
+        assert without_marker(snapshot(root / "site")) == clean_build(root, tmp_path / "clean"), f"seed {seed} step {step}"
+        for _ in range(rng.randint(1, 3)):
+            work.edit()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "payload"])
+def test_a_damaged_cache_is_never_trusted(generated, tmp_path, damage):
+    root = tmp_path / "root"
+    shutil.copytree(generated / "notes", root / "notes")
+    build(BuildOptions(root=root, search=False, jobs=1))
+    cache = root / ".papernotes-cache" / "build.sqlite"
+    edited = root / "notes" / "batch-000" / "paper-000005.md"
+    edited.write_text(edited.read_text().replace("## 思考", "## 思考 changed"))
+    if damage == "garbage":
+        for extra in cache.parent.glob("build.sqlite-*"):
+            extra.unlink()
+        cache.write_bytes(b"not a database at all" * 100)
+    elif damage == "truncated":
+        for extra in cache.parent.glob("build.sqlite-*"):
+            extra.unlink()
+        cache.write_bytes(cache.read_bytes()[:3000])
+    else:  # a row whose payload no longer matches its checksum: poison it with another note's data
+        import sqlite3
+        db = sqlite3.connect(cache)
+        rows = db.execute("SELECT path, payload FROM notes ORDER BY path LIMIT 2").fetchall()
+        db.execute("UPDATE notes SET payload = ? WHERE path = ?", (rows[1][1][:-5] + b"xxxxx", rows[0][0]))
+        db.commit()
+        db.close()
+    result = build(BuildOptions(root=root, search=False, jobs=1))
+    assert result.written
+    assert without_marker(snapshot(root / "site")) == clean_build(root, tmp_path / "clean")
+
+
+def test_a_hand_edited_site_is_rebuilt(generated, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(generated / "notes", root / "notes")
+    build(BuildOptions(root=root, search=False, jobs=1))
+    (root / "site" / "index.html").unlink()
+    result = build(BuildOptions(root=root, search=False, jobs=1))
+    assert not result.up_to_date and (root / "site" / "index.html").exists()
+
+
+def test_clean_removes_cache_and_site_but_no_note(generated, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(generated / "notes", root / "notes")
+    build(BuildOptions(root=root, search=False, jobs=1))
+    done = subprocess.run([sys.executable, "-m", "papernotes.cli", "clean"], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0
+    assert sorted(p.name for p in root.iterdir()) == ["notes"]
+    assert len(list((root / "notes").rglob("*.md"))) == 300
+
+
+def test_killed_build_leaves_the_previous_site(generated, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(generated / "notes", root / "notes")
+    build(BuildOptions(root=root, search=False, jobs=1))
+    before = without_marker(snapshot(root / "site"))
+    (root / "notes" / "batch-000" / "paper-000002.md").write_text("---\ntitle: Changed\n---\nnew\n")
+    process = subprocess.Popen([sys.executable, "-m", "papernotes.cli", "build", "--no-search", "--no-cache", "-j", "1"],
+                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import time
+    time.sleep(1.0)
+    process.kill()
+    process.wait()
+    assert without_marker(snapshot(root / "site")) == before
+    result = build(BuildOptions(root=root, search=False, jobs=1))
+    assert result.written and "Changed" in (root / "site" / "notes" / "batch-000" / "paper-000002.html").read_text()
+    assert not [p for p in root.iterdir() if p.name.startswith(".papernotes-tmp")]
