@@ -19,8 +19,9 @@ Each command runs under a fresh wrapper process that reports its wall time, its 
 system of the command and all its child processes) and two peak memories: ``ru_maxrss`` of
 ``RUSAGE_CHILDREN``, the largest resident set of any *single* process of the command (exact,
 but not the sum over processes running at the same time, such as papernotes' build workers), and
-the largest sum of PSS over all the command's processes (shared pages counted once), sampled every
-0.1 s from /proc (Linux only; a peak shorter than that can be missed). The table shows medians over
+the largest sum of PSS over all the command's processes (shared pages counted once), sampled from
+/proc every 0.1 s, less often for processes of several GB, whose sample is slow (Linux only; a
+short peak can be missed). The table shows medians over
 the runs, and each row's wall time as a ratio to papernotes' cold build of the same notes.
 
 Above ``--large`` notes (default 10,000) every tool runs ``--large-runs`` times (default 1) and
@@ -80,8 +81,14 @@ def tree_pss():
 
 peak, done_flag = [0.0], threading.Event()
 def sample():
-    while not done_flag.wait(INTERVAL):
+    # Reading smaps_rollup walks a process's page tables under its memory lock: for processes of
+    # several GB one sample takes long and slows them down, so wait at least 50 times as long as
+    # the last sample took (the sampling then costs at most ~2 % of one core).
+    wait = INTERVAL
+    while not done_flag.wait(wait):
+        began = time.perf_counter()
         peak[0] = max(peak[0], tree_pss())
+        wait = max(INTERVAL, 50 * (time.perf_counter() - began))
 threading.Thread(target=sample, daemon=True).start()
 start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")

@@ -213,11 +213,12 @@ class PreviewHarness:
             while True:
                 calm_until = self._last + max(quiet, 2 * self._last_seconds + 0.1)
                 now = time.monotonic()
-                if now >= calm_until:
+                # calm: no rebuild for a while, none running and no change waiting to be built
+                if now >= calm_until and self.server.idle:
                     return self._count
                 if now >= deadline:
                     raise AssertionError(f"still rebuilding after {timeout} s; server output:\n" + self.out.getvalue())
-                self._cond.wait(min(calm_until, deadline) - now)
+                self._cond.wait(max(0.05, min(calm_until, deadline) - now))
 
     def fetch(self, path: str, method: str = "GET", headers: dict | None = None,
               timeout: float = 10) -> tuple[int, dict[str, str], bytes]:

@@ -73,7 +73,13 @@ def assert_same_as_fresh_build(harness, out: Path, context: str = "") -> None:
     fresh = fresh_build(harness.root, out)
     assert sorted(served) == sorted(fresh), f"{context}: served and freshly built files differ"
     different = [path for path in fresh if served[path] != fresh[path]]
-    assert different == [], f"{context}: these served files differ from a fresh build"
+    if different:
+        import difflib
+        first = different[0]
+        diff = "\n".join(list(difflib.unified_diff(fresh[first].decode(errors="replace").splitlines(),
+                                                   served[first].decode(errors="replace").splitlines(),
+                                                   lineterm="", n=1))[:30])
+        raise AssertionError(f"{context}: these served files differ from a fresh build: {different[:8]}\n{diff}")
     assert served == fresh
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from .cache import CACHE_DIR, BuildCache, LastBuild, file_stamp, render_version
 from .loader import walk
-from .output import MARKER
+from .output import MARKER, OutputError
 from .search import INDEX_DIR
 from .theme import Theme
 
@@ -52,11 +53,12 @@ class BuildOptions:
     search: bool = True  # build the Pagefind search index
     jobs: int = 0  # worker processes; 0: one per CPU
     cache: bool = True  # use (and update) the build cache
+    safe: bool = False  # sanitise the raw HTML of note bodies (--safe: notes one did not write)
 
 
 def build(options: BuildOptions) -> BuildResult:
     jobs = options.jobs or default_jobs()
-    project = Project(options.root, output=options.output, jobs=jobs)
+    project = Project(options.root, output=options.output, jobs=jobs, safe=options.safe)
     return build_project(project, strict=options.strict, search=options.search, use_cache=options.cache)
 
 
@@ -73,13 +75,23 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
     last = cache.last_build() if cache is not None else None
     if last is not None and last.fingerprint == inputs.fingerprint and _site_is(output_dir, last):
         return _up_to_date(project, last, started)
-    staging = Staging.create(output_dir)
+    try:
+        staging = Staging.create(output_dir)
+    except OSError as exc:
+        if cache is not None:
+            cache.close()
+        raise OutputError(write_problem(exc, output_dir)) from None
+    committed = False
     try:
         report = None
         if last is not None and last.theme == inputs.theme and _site_is(output_dir, last) and project.restore(last.assets):
             _prefill(staging, output_dir, last.manifest)
             report = project.refresh(staging, inputs.changed_since(last, project))
         if report is None:
+            if cache is not None:
+                # A full build stores note rows as it goes (parallel workers). Forget the last build
+                # first: a build killed after that must not pair the new rows with the old site.
+                cache.store_last_build(None)
             report = project.refresh(staging, None)
         assert project.config is not None
         result = BuildResult(project.config, report.diagnostics, notes=report.notes, pages=report.pages,
@@ -96,6 +108,9 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
             index = build_index(staging.path)
             result.search_seconds = index.seconds if index.ok else None
             if not index.ok:
+                shutil.rmtree(index_dir, ignore_errors=True)  # never publish half an index
+                if index.incomplete and _low_on_space(staging.path):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(index_dir))
                 result.diagnostics.warn("search", None, f"search index not built: {index.problem}; "
                                         "the site works without search")
         if report.template_failed or (strict and result.diagnostics.items):
@@ -103,9 +118,14 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
         else:
             build_id = uuid.uuid4().hex
             staging.commit()
-            result.written = True
+            committed = result.written = True
             if cache is not None:
                 _remember(cache, project, inputs, output_dir, build_id, result)
+    except OSError as exc:  # a full or read-only disk, a folder that cannot be written: no traceback
+        staging.discard()
+        if committed:
+            raise
+        raise OutputError(write_problem(exc, output_dir)) from None
     except BaseException:
         staging.discard()
         raise
@@ -133,14 +153,14 @@ class Inputs:
     def scan(cls, project: Project, search: bool) -> "Inputs":
         assert project.config is not None
         theme = Theme.for_site(project.root)
-        parts = [render_version(), str(project.config.config_path), file_stamp(project.config.config_path) or "-"]
+        parts = [render_version(project.safe), str(project.config.config_path), file_stamp(project.config.config_path) or "-"]
         for folder in theme.template_dirs + theme.asset_dirs:
             for dirpath, dirnames, filenames in os.walk(folder):
                 dirnames.sort()
                 for name in sorted(filenames):
                     path = os.path.join(dirpath, name)
                     parts.append(f"{path}={file_stamp(Path(path))}")
-        notes, assets = walk(project.notes_dir)
+        notes, assets = walk(project.notes_dir, follow_symlinks=project.config.follow_symlinks)
         files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets}
         return cls(hashlib.sha256("\n".join(parts).encode()).hexdigest(), files, search)
 
@@ -152,8 +172,34 @@ class Inputs:
         return {Path(p) for p in changed}
 
 
+def write_problem(exc: OSError, output_dir: Path) -> str:
+    """One line for a failed write: what went wrong, where, and that the previous site is intact."""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason = "the disk is full (no space left on device)"
+    elif exc.errno == errno.EFBIG:
+        reason = "a file is larger than this system allows (file too large)"
+    elif exc.errno == errno.EROFS:
+        reason = "the output folder is on a read-only file system"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied"
+    elif exc.errno == errno.EDQUOT:
+        reason = "the disk quota is exceeded"
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"cannot write the site to {output_dir}: {reason}{where}; "
+            "nothing was changed, the previous site is as it was")
+
+
+def _low_on_space(folder: Path, needed: int = 4 * 1024 * 1024) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < needed
+
+
 def _open_cache(project: Project) -> BuildCache | None:
-    cache = BuildCache(project.root / CACHE_DIR)
+    cache = BuildCache(project.root / CACHE_DIR, safe=project.safe)
     cache.open()
     project.attach_cache(cache)
     return cache

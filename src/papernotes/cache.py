@@ -33,7 +33,7 @@ CACHE_FILE = "build.sqlite"
 SCHEMA = "3"
 
 
-def render_version() -> str:
+def render_version(safe: bool = False) -> str:
     """Everything whose version changes how a note body renders."""
     from importlib import metadata
 
@@ -43,6 +43,11 @@ def render_version() -> str:
             parts.append(f"{package}={metadata.version(package)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{package}=?")
+    if safe:  # --safe renders differently: never mix its bodies with trusted ones
+        try:
+            parts.append(f"safe;nh3={metadata.version('nh3')}")
+        except metadata.PackageNotFoundError:
+            parts.append("safe;nh3=?")
     return ";".join(parts)
 
 
@@ -81,10 +86,10 @@ class LastBuild:
 class BuildCache:
     """A thin, fail-safe wrapper around one SQLite file; every failure means "no cache"."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, safe: bool = False) -> None:
         self.folder = folder
         self.path = folder / CACHE_FILE
-        self.version = render_version()
+        self.version = render_version(safe)
         self._db: sqlite3.Connection | None = None
         self._pid = os.getpid()
         self.problem: str | None = None  # why the cache was set aside, for a message

@@ -41,6 +41,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail, and keep the previous site, on any warning or error")
     p.add_argument("--no-search", action="store_true", help="skip the search index (faster; the search box then says so)")
     p.add_argument("--no-cache", action="store_true", help="neither use nor update the build cache (.papernotes-cache/)")
+    p.add_argument("--safe", action="store_true",
+                   help="sanitise the raw HTML in note bodies (scripts, event handlers, javascript: links, "
+                        "iframes removed) — for notes you did not write")
     p.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="worker processes (default: one per CPU; 1: no workers)")
     verbosity = p.add_mutually_exclusive_group()
@@ -58,6 +61,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open the site in a web browser")
     p.add_argument("--strict", action="store_true", help="show warnings as problems too")
     p.add_argument("--no-search", action="store_true", help="do not keep a search index")
+    p.add_argument("--safe", action="store_true",
+                   help="sanitise the raw HTML in note bodies (scripts, event handlers, javascript: links, "
+                        "iframes removed) — for notes you did not write")
     p.set_defaults(run=run_serve)
 
     from .commands import check, export, import_notes, new_note
@@ -82,9 +88,13 @@ def make_parser() -> argparse.ArgumentParser:
 def run_build(args: argparse.Namespace) -> int:
     try:
         result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict, search=not args.no_search,
-                                    jobs=args.jobs, cache=not args.no_cache))
+                                    jobs=args.jobs, cache=not args.no_cache, safe=args.safe))
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. the notes or the config cannot be read: one line, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     report(result, quiet=args.quiet, verbose=args.verbose)
     if result.diagnostics.errors or (args.strict and result.diagnostics.items):
@@ -122,7 +132,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from .serve.preview import ServeError
 
     server = PreviewServer(ServeOptions(root=args.root, host=args.host, port=args.port, strict=args.strict,
-                                        search=not args.no_search), sys.stdout)
+                                        search=not args.no_search, safe=args.safe), sys.stdout)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C and kill: a clean stop, no traceback
         signal.signal(signum, lambda *_: stop.set())

@@ -29,6 +29,7 @@ class SiteConfig:
     category_order: list[str] = field(default_factory=list)
     status_labels: dict[Status, str] = field(default_factory=lambda: dict(STATUS_LABELS))
     extra: dict[str, Any] = field(default_factory=dict)
+    follow_symlinks: bool = False  # follow symbolic links in notes/ that lead outside it
 
     @property
     def notes_path(self) -> Path:
@@ -56,7 +57,7 @@ class SiteConfig:
 
 
 _STRING_KEYS = ("title", "author", "description", "base_url", "url", "language", "output", "notes_dir")
-KNOWN_KEYS = set(_STRING_KEYS) | {"category_order", "status_labels", "params"}
+KNOWN_KEYS = set(_STRING_KEYS) | {"category_order", "status_labels", "params", "follow_symlinks"}
 
 
 def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
@@ -98,6 +99,11 @@ def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
                     config.status_labels[Status(str(name))] = str(label)
                 except ValueError:
                     diagnostics.warn(shown, line, f"status_labels: '{name}' is not one of read, unread, skimmed, triage")
+        elif key == "follow_symlinks":
+            if isinstance(value, bool):
+                config.follow_symlinks = value
+            else:
+                diagnostics.warn(shown, line, "'follow_symlinks' should be true or false; ignored")
         elif key == "params":
             config.extra.update(value if isinstance(value, dict) else {})
         else:

@@ -35,21 +35,63 @@ class LoadedNotes:
     failed: list[str] = field(default_factory=list)  # rel paths of notes left out
 
 
-def walk(notes_dir: Path) -> tuple[list[Path], list[Path]]:
-    """(note files, asset files) under ``notes_dir``, sorted, skipping hidden and leftover files."""
+def walk(notes_dir: Path, within: Path | None = None, follow_symlinks: bool = False,
+         skipped: list[Path] | None = None) -> tuple[list[Path], list[Path]]:
+    """(note files, asset files) under ``notes_dir``, sorted, skipping hidden and leftover files.
+
+    Symbolic links: a linked file whose target lies outside ``within`` (the notes folder; default
+    ``notes_dir``) is left out and added to ``skipped``, and a linked folder is not entered (added
+    to ``skipped`` when it leads outside) — unless ``follow_symlinks`` (``follow_symlinks: true``
+    in papernotes.yaml): then links are followed wherever they lead, each real folder once."""
     notes: list[Path] = []
     assets: list[Path] = []
     if not notes_dir.is_dir():
         return notes, assets
-    for dirpath, dirnames, filenames in os.walk(notes_dir):
-        dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
+    boundary = os.path.realpath(within if within is not None else notes_dir)
+    seen = {os.path.realpath(notes_dir)}
+    for dirpath, dirnames, filenames in os.walk(notes_dir, followlinks=follow_symlinks):
         base = Path(dirpath)
+        kept = []
+        for name in sorted(dirnames):
+            if is_ignored(name):
+                continue
+            path = base / name
+            if os.path.islink(path) and not follow_symlinks:
+                if leads_outside(path, boundary) and skipped is not None:
+                    skipped.append(path)
+                continue
+            real = os.path.realpath(path)
+            if real in seen:  # a link loop, or a second way into a folder already walked
+                continue
+            seen.add(real)
+            kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if is_ignored(name):
                 continue
             path = base / name
+            if not follow_symlinks and os.path.islink(path) and leads_outside(path, boundary):
+                if skipped is not None:
+                    skipped.append(path)
+                continue
             (notes if name.lower().endswith(NOTE_SUFFIXES) else assets).append(path)
     return notes, assets
+
+
+def leads_outside(path: Path, folder: Path | str) -> bool:
+    """``path`` (through any symbolic links) ends up outside ``folder``."""
+    real, boundary = os.path.realpath(path), os.path.realpath(folder)
+    return real != boundary and not real.startswith(boundary.rstrip(os.sep) + os.sep)
+
+
+def symlink_warning(path: Path) -> str:
+    """The message for a symbolic link that is not followed."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return (f"is a symbolic link to '{target}', outside the notes folder: left out "
+            "(set 'follow_symlinks: true' in papernotes.yaml to follow it)")
 
 
 def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
@@ -101,8 +143,11 @@ def display_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics) -> LoadedNotes:
-    paths, assets = walk(notes_dir)
+def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics, follow_symlinks: bool = False) -> LoadedNotes:
+    skipped: list[Path] = []
+    paths, assets = walk(notes_dir, follow_symlinks=follow_symlinks, skipped=skipped)
+    for link in skipped:
+        diagnostics.warn(display_path(link, root), None, symlink_warning(link))
     loaded = LoadedNotes(assets=assets)
     for path in paths:
         try:

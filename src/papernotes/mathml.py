@@ -120,6 +120,10 @@ class _EngineThread:
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._pid = 0
 
+    @property
+    def started(self) -> bool:
+        return self._executor is not None and self._pid == os.getpid()
+
     def call(self, function, *args, **kwargs):
         with self._lock:
             if self._executor is None or self._pid != os.getpid():  # a forked child gets a new one
@@ -130,6 +134,14 @@ class _EngineThread:
 
 
 _ENGINE = _EngineThread()
+
+
+def engine_started() -> bool:
+    """Whether this process has used the math engine. A process that has must not fork workers
+    that convert math: the copy of the engine in a child fails on the child's threads."""
+    return _ENGINE.started
+
+
 
 
 def _prepare_tex(tex: str, display: bool) -> str:

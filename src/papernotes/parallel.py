@@ -10,8 +10,11 @@ workers writes the other pages. The files are byte-for-byte those of a single-pr
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -37,6 +40,7 @@ class WorkerState:
     outputs: dict[str, "Output"]
     note_pages: dict[str, "Output"]  # note key -> its page
     records: dict  # note key -> NoteRecord
+    parent_pid: int | None = field(default_factory=os.getpid)  # the build's process
 
 
 @dataclass
@@ -63,6 +67,31 @@ _WORKER: WorkerState | None = None
 def _init_worker(state: WorkerState) -> None:
     global _WORKER
     _WORKER = state
+    die_with_parent(state.parent_pid)
+
+
+def parent_death_signal():
+    """A callable that makes the calling process receive SIGKILL when its parent dies (Linux
+    ``prctl(PR_SET_PDEATHSIG)``), or None elsewhere. Looked up ahead, so that calling it in a child
+    between fork and exec does no more than one system call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
+    return lambda: prctl(pr_set_pdeathsig, sigkill, 0, 0, 0)
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """A worker of a build that is killed (SIGKILL: no clean-up runs) must not live on, writing
+    pages into a staging folder the next build removes."""
+    arm = parent_death_signal()
+    if arm is not None:
+        arm()
+    if parent_pid is not None and os.getppid() != parent_pid:  # the parent died before that
+        os._exit(1)
 
 
 def default_jobs() -> int:
@@ -73,7 +102,11 @@ def default_jobs() -> int:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Workers are forked; not from a process that already used the math engine (pykatex's copy
+    in a child then fails with "size exceeded"), which then builds in one process."""
+    from .mathml import engine_started
+
+    return "fork" in multiprocessing.get_all_start_methods() and not engine_started()
 
 
 def _render_chunk(keys: list[str]) -> list[NoteResult]:

@@ -33,7 +33,8 @@ from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
 from .emit import TIMES, EmitContext, Output, default_emitters
 from .emit.context import RowCache
-from .loader import display_path, dedupe_slugs, is_ignored, is_note_file, load_note, walk
+from .loader import (display_path, dedupe_slugs, is_ignored, is_note_file, leads_outside, load_note,
+                     symlink_warning, walk)
 from .model import Note, RenderedNote
 from . import parallel
 from .output import check_output_dir
@@ -82,12 +83,14 @@ class RefreshReport:
 
 
 class Project:
-    def __init__(self, root: Path, output: Path | None = None, check_output: bool = True, jobs: int = 1) -> None:
+    def __init__(self, root: Path, output: Path | None = None, check_output: bool = True, jobs: int = 1,
+                 safe: bool = False) -> None:
         self.root = root.resolve()
         self.jobs = jobs  # worker processes for a full build (1: everything in this process)
         self.output_override = output
         self.check_output = check_output
-        self.renderer = NoteRenderer()
+        self.safe = safe  # --safe: note bodies' raw HTML is sanitised (notes one did not write)
+        self.renderer = NoteRenderer(safe=safe)
         self.config: SiteConfig | None = None
         self.config_diagnostics = Diagnostics()
         self.theme: Theme | None = None
@@ -97,6 +100,7 @@ class Project:
         self.outputs: dict[str, Output] = {}
         self.template_diagnostics: list[Diagnostic] = []
         self.slug_diagnostics = Diagnostics()
+        self.skipped_links: set[Path] = set()  # symbolic links in notes/ leading outside, left out
         self.rewrite_all = False  # set after a template failure: the next refresh writes every output
         self.records_need_html = False  # after a parallel build: bodies were rendered in workers
         self.cache: BuildCache | None = None
@@ -115,6 +119,26 @@ class Project:
     def output_dir(self) -> Path:
         assert self.config is not None
         return self.config.output_path
+
+    def stale_paths(self) -> set[Path]:
+        """Note and asset files whose state on disk differs from what this project last read —
+        a safety net for file events that arrived late or never (the preview checks after each
+        rebuild). Costs one walk and one stat per file."""
+        if self.config is None:
+            return set()
+        notes, assets = walk(self.notes_dir)
+        found: set[Path] = set()
+        seen: set[Path] = set()
+        for raw in notes:
+            path = Path(os.path.normpath(raw))
+            seen.add(path)
+            record = self.records.get(path)
+            if record is None or record.stamp != file_stamp(path):
+                found.add(path)
+        found |= {p for p in self.records if p not in seen}
+        present = {Path(os.path.normpath(p)) for p in assets}
+        found |= present ^ self.assets
+        return found
 
     def watched_paths(self) -> list[Path]:
         """What a watcher should watch: the notes, the site's templates and assets, the config."""
@@ -245,8 +269,9 @@ class Project:
                 self.records[Path(path)] = NoteRecord(Path(path), note, list(load_diagnostics),
                                                       stamp=cached.stamp, from_cache=True)
             self._dedupe()
+            self._walk(self.notes_dir)  # only for the links it leaves out (their warnings)
             return
-        note_paths, asset_paths = walk(self.notes_dir)
+        note_paths, asset_paths = self._walk(self.notes_dir)
         self.assets = {Path(os.path.normpath(p)) for p in asset_paths}
         for path in note_paths:
             self._load(Path(os.path.normpath(path)))
@@ -362,20 +387,23 @@ class Project:
             if path.is_dir() or not path.exists():
                 # A folder created, removed or renamed: everything known or present below it.
                 candidates.update(p for p in list(self.records) + list(self.assets) if _under(p, path))
-                if path.is_dir():
-                    notes, assets = walk(path)
+                if path.is_dir() and not self._left_out(path):
+                    notes, assets = self._walk(path)
                     candidates.update(Path(os.path.normpath(p)) for p in notes + assets)
                     # A file moved into a folder that was just created is reported as created
                     # there, but its removal from the old place arrives late (the watcher was not
-                    # yet watching the new folder): check the new folder's neighbours now.
-                    candidates.update(p for p in self.records if p.parent == path.parent)
+                    # yet watching the new folder): look now for known notes that are gone.
+                    candidates.update(p for p in self.records if not p.exists())
             if path != notes_dir:
                 candidates.add(path)
         reloaded: list[NoteRecord] = []
         for path in sorted(candidates):
             if _hidden_below(path, notes_dir):
                 continue
-            exists = path.is_file()
+            left_out = self._left_out(path)
+            if left_out and os.path.islink(path) and leads_outside(path, notes_dir):
+                self.skipped_links.add(path)
+            exists = path.is_file() and not left_out
             if path in self.records:
                 old = self.records[path]
                 before[path] = (old.note, old.rendered.excerpt_html if old.rendered else None)
@@ -392,7 +420,37 @@ class Project:
                 elif path in self.assets:
                     self.assets.discard(path)
                     affected.add(path)
+        self.skipped_links = {p for p in self.skipped_links if os.path.islink(p) and self._left_out(p)}
         return affected, reloaded, before
+
+    def _walk(self, folder: Path) -> tuple[list[Path], list[Path]]:
+        """``walk`` with the site's rule for symbolic links; remembers the links it leaves out."""
+        assert self.config is not None
+        skipped: list[Path] = []
+        found = walk(folder, within=self.notes_dir, follow_symlinks=self.config.follow_symlinks, skipped=skipped)
+        if folder == self.notes_dir:
+            self.skipped_links = set()
+        self.skipped_links.update(Path(os.path.normpath(p)) for p in skipped)
+        return found
+
+    def _left_out(self, path: Path) -> bool:
+        """Whether ``walk`` leaves ``path`` out for being, or being below, a symbolic link: one
+        leading outside the notes folder, or any linked folder (unless ``follow_symlinks``)."""
+        assert self.config is not None
+        if self.config.follow_symlinks:
+            return False
+        notes_dir = self.notes_dir
+        try:
+            parts = path.relative_to(notes_dir).parts
+        except ValueError:
+            return True
+        current = notes_dir
+        for i, part in enumerate(parts):
+            current = current / part
+            if os.path.islink(current):
+                linked_file_inside = i == len(parts) - 1 and not current.is_dir()
+                return not linked_file_inside or leads_outside(current, notes_dir)
+        return False
 
     # -- shared steps -----------------------------------------------------------------------------
     def _load(self, path: Path) -> NoteRecord:
@@ -574,6 +632,8 @@ class Project:
             result.extend(record.load_diagnostics)
             result.extend(record.render_diagnostics)
         result.extend(self.slug_diagnostics)
+        for link in sorted(self.skipped_links):
+            result.warn(display_path(link, self.root), None, symlink_warning(link))
         result.extend(self.template_diagnostics)
         return result
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,21 @@ class IndexResult:
     ok: bool
     seconds: float
     problem: str | None = None
+    incomplete: bool = False  # Pagefind ran but its files are damaged (its writes failed)
+
+
+def empty_files(bundle: Path) -> list[str]:
+    """Files of an index bundle that are empty: Pagefind never writes one on purpose."""
+    found = []
+    for dirpath, _dirs, filenames in os.walk(bundle):
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            try:
+                if path.stat().st_size == 0:
+                    found.append(path.relative_to(bundle).as_posix())
+            except OSError:
+                found.append(path.relative_to(bundle).as_posix())
+    return found
 
 
 #: Names a Pagefind executable to use instead of the one installed with papernotes.
@@ -49,8 +65,13 @@ class Indexer:
         started = time.perf_counter()
         output_dir = output_dir or site_dir / INDEX_DIR
         try:
+            # Pagefind must not outlive a killed build (it would write on into the staging folder).
+            # Between fork and exec only when no other thread runs (``serve`` indexes in a thread).
+            from .parallel import parent_death_signal
+
+            arm = parent_death_signal() if threading.active_count() == 1 else None
             self._process = subprocess.Popen(index_command(site_dir, output_dir), stdout=subprocess.PIPE,
-                                             stderr=subprocess.PIPE, text=True)
+                                             stderr=subprocess.PIPE, text=True, preexec_fn=arm)
             if self._cancelled:
                 self._process.kill()
             out, err = self._process.communicate(timeout=TIMEOUT_SECONDS)
@@ -72,6 +93,10 @@ class Indexer:
             return IndexResult(False, seconds, reason)
         if not (output_dir / "pagefind.js").exists():
             return IndexResult(False, seconds, "Pagefind wrote no pagefind.js")
+        empty = empty_files(output_dir)
+        if empty:  # Pagefind exits 0 when its writes fail (a full disk): the files are left empty
+            return IndexResult(False, seconds, f"Pagefind wrote {len(empty)} empty file(s) such as "
+                               f"{empty[0]}; is the disk full?", incomplete=True)
         return IndexResult(True, seconds)
 
     def cancel(self) -> None:

@@ -21,6 +21,7 @@ from .highlight import CodeHighlighter
 from .links import LinkTargets
 from .math import PIPE_STAND_IN, math_plugin, protect_table_pipes
 from .postprocess import postprocess_plugin
+from .sanitize import sanitize
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -47,9 +48,10 @@ def build_markdown() -> MarkdownIt:
 class NoteRenderer:
     """Renders note bodies; one per build (or per worker process)."""
 
-    def __init__(self, math: MathConverter | None = None) -> None:
+    def __init__(self, math: MathConverter | None = None, safe: bool = False) -> None:
         self.md = build_markdown()
         self.math = math or MathConverter()
+        self.safe = safe  # --safe: bodies and excerpts through the sanitiser (notes one did not write)
 
     def render(self, note: Note, targets: LinkTargets, diagnostics: Diagnostics) -> RenderedNote:
         context = RenderContext(note=note, targets=targets, math=self.math, diagnostics=diagnostics)
@@ -63,6 +65,8 @@ class NoteRenderer:
             excerpt = f"<p>{html.escape(note.summary)}</p>"
         else:
             excerpt = self._first_paragraph(tokens, env)
+        if self.safe:
+            body_html, excerpt = sanitize(body_html), sanitize(excerpt)
         return RenderedNote(
             html=body_html,
             excerpt_html=excerpt,

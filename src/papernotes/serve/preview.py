@@ -40,6 +40,7 @@ class ServeOptions:
     strict: bool = False  # warnings count as errors (overlay and terminal)
     quiet: float = 0.02  # seconds of calm that end a burst of file events
     search: bool = True  # keep the Pagefind index fresh, in the background
+    safe: bool = False  # sanitise the raw HTML of note bodies (--safe)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class PreviewServer:
     _index_dirty: bool = False
     _stopping: bool = False
     index_runs: int = 0  # finished search-index refreshes
+    _busy: bool = False  # a rebuild is running
 
     # -- life cycle ------------------------------------------------------------------------------
     def start(self) -> str:
@@ -68,7 +70,8 @@ class PreviewServer:
         self.site_dir = Path(tempfile.mkdtemp(prefix="papernotes-serve-"))
         try:
             writer = SiteDirectory.create(self.site_dir)
-            self.project = Project(self.options.root, output=self.site_dir, check_output=False)
+            self.project = Project(self.options.root, output=self.site_dir, check_output=False,
+                                   safe=self.options.safe)
             self._writer = writer
             started = time.perf_counter()
             report = self._refresh(None)
@@ -91,6 +94,11 @@ class PreviewServer:
         for thread in self._threads:
             thread.start()
         return self.url
+
+    @property
+    def idle(self) -> bool:
+        """No rebuild running and no change waiting (file events still on their way aside)."""
+        return not self._busy and not (self._collector is not None and self._collector.pending)
 
     @property
     def url(self) -> str:
@@ -162,6 +170,7 @@ class PreviewServer:
             if changed is None:
                 return
             started = time.perf_counter()
+            self._busy = True
             try:
                 report = self._refresh(changed)
             except Exception as exc:  # a bug must not stop the preview: show it, keep serving
@@ -169,6 +178,17 @@ class PreviewServer:
                 self._say(traceback.format_exc().rstrip())
                 self._publish_failure(f"rebuild failed: {type(exc).__name__}: {exc}")
                 continue
+            finally:
+                # Events can come late or be lost (a busy machine, a folder created and filled at
+                # once): compare with the disk now, and rebuild what differs.
+                if not self._collector.pending:
+                    try:
+                        stale = self.project.stale_paths() if self.project is not None else set()
+                    except OSError:
+                        stale = set()
+                    if stale:
+                        self._collector.add(stale)
+                self._busy = False
             elapsed = (time.perf_counter() - started) * 1000
             names = sorted(_shown(p, self.project.root) for p in changed)  # type: ignore[union-attr]
             what = names[0] if len(names) == 1 else f"{len(names)} files"

@@ -65,6 +65,11 @@ class ChangeCollector(FileSystemEventHandler):
                     return paths
                 self._condition.wait(settle - now)
 
+    @property
+    def pending(self) -> bool:
+        with self._condition:
+            return bool(self._paths)
+
     def stop(self) -> None:
         with self._condition:
             self._stopped = True
