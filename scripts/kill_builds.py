@@ -124,7 +124,8 @@ def alive(pid: int) -> bool:
 
 class Harness:
     def __init__(self, work: Path, notes: int, seed: int, search_share: float, jobs: tuple[int, ...],
-                 log=print) -> None:
+                 log=print, kinds: tuple[str, ...] = KINDS) -> None:
+        self.kinds = kinds
         self.work = work
         self.root = work / "site-root"
         self.reference_root = work / "reference"
@@ -223,7 +224,7 @@ class Harness:
         """Measure each kind of build once (its duration bounds the kill delays)."""
         for search in (False, True):
             for jobs in self.jobs:
-                for kind in KINDS:
+                for kind in self.kinds:
                     self.change(kind)
                     started = time.perf_counter()
                     result = self.run_build(search, jobs)
@@ -237,7 +238,7 @@ class Harness:
             f"{k}{'+search' if s else ''} j{j}: {d:.2f}" for (k, s, j), d in sorted(self.durations.items())))
 
     def one(self, iteration: int) -> None:
-        kind = self.rng.choice(KINDS)
+        kind = self.rng.choice(self.kinds)
         search = self.rng.random() < self.search_share
         jobs = self.rng.choice(self.jobs)
         what = self.change(kind)
@@ -307,12 +308,12 @@ class Harness:
 
 
 def run(kills: int, notes: int, seed: int, search_share: float = 0.3, jobs: tuple[int, ...] = (1, 2),
-        work: Path | None = None, log=print) -> Summary:
+        work: Path | None = None, log=print, kinds: tuple[str, ...] = KINDS) -> Summary:
     started = time.perf_counter()
     own = work is None
     work = work or Path(tempfile.mkdtemp(prefix="papernotes-kill-"))
     try:
-        harness = Harness(work, notes, seed, search_share, jobs, log)
+        harness = Harness(work, notes, seed, search_share, jobs, log, kinds)
         first = harness.run_build(False, 1)
         if first.returncode != 0:
             raise RuntimeError(f"first build failed: {first.stderr}")
@@ -335,11 +336,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--search-share", type=float, default=0.3, help="share of builds with the search index")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--kinds", default=",".join(KINDS), help=f"build kinds to kill (default: {','.join(KINDS)})")
+    parser.add_argument("--jobs", default="1,2", help="worker counts to pick from (default: 1,2)")
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-    summary = run(args.kills, args.notes, args.seed, args.search_share, work=args.keep,
-                  log=lambda line: print(line, file=sys.stderr, flush=True))
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        parser.error(f"unknown kinds {sorted(unknown)}; choose from {', '.join(KINDS)}")
+    summary = run(args.kills, args.notes, args.seed, args.search_share, tuple(int(j) for j in args.jobs.split(",")),
+                  work=args.keep, log=lambda line: print(line, file=sys.stderr, flush=True), kinds=kinds)
     print("\n".join(summary.lines()))
     return 1 if summary.failures else 0
 
