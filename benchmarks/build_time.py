@@ -2,7 +2,7 @@
 
     python benchmarks/build_time.py --sizes 1000 --runs 5
 
-Each run is a fresh process (`papernotes build -q`) into an empty output folder; the table shows
+Each run is a fresh process (`papernotes build -q --no-search --no-cache`: a cold build) into an empty output folder; the table shows
 the median and the spread of wall time, CPU time and peak memory (max RSS of the child process).
 As a peer measured in the same runs, the same notes are rendered by a bare markdown-it-py
 loop (parse + render only, no math, no templates, nothing written): the ratio says what the
@@ -59,7 +59,7 @@ def bench(label: str, root: Path, runs: int) -> list[str]:
     results = {"papernotes": [], "markdown-it-py (peer)": []}
     for _ in range(runs):
         shutil.rmtree(root / "site", ignore_errors=True)
-        results["papernotes"].append(timed([sys.executable, "-m", "papernotes.cli", "build", "-q"], root))
+        results["papernotes"].append(timed([sys.executable, "-m", "papernotes.cli", "build", "-q", "--no-search", "--no-cache"], root))
         results["markdown-it-py (peer)"].append(timed([sys.executable, "-c", PEER, str(root / "notes")], root))
     base = statistics.median(w for w, _, _ in results["papernotes"])
     for tool, samples in results.items():

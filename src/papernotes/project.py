@@ -661,7 +661,9 @@ def link_states(looked_at: frozenset[Path], targets: LinkTargets) -> tuple:
 def list_signature(note: Note) -> tuple:
     """Everything about a note that list pages, the site's structure and other notes' pages show."""
     return (note.key, note.slug, note.title, note.status, note.category, note.tags, note.venue,
-            note.year, note.authors, note.date, note.summary, str(note.extra.get("bibtex")))
+            note.year, note.authors, note.date, note.summary, str(note.extra.get("bibtex")),
+            # shown in papers.bib, which is not rewritten for edits that change only a body
+            note.arxiv, note.doi, note.links)
 
 
 def _update_in_place(old: Note, new: Note) -> None:

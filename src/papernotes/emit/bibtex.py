@@ -21,7 +21,7 @@ class BibliographyFile:
         ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts)
         # Every note, and TIMES: the file also shows fields that lists do not (arXiv id, DOI,
         # links, an own ``bibtex:`` entry), so it is written again whenever any note file changed.
-        deps = frozenset(note.key for note in ctx.site.notes) | {TIMES}
+        deps = frozenset(note.key for note in ctx.site.notes)
 
         def render() -> bytes:
             texts.keep({note.key for note in ctx.site.notes})
