@@ -169,7 +169,10 @@ def run_clean(args: argparse.Namespace) -> int:
     config = load_config(root, Diagnostics())
     removed = []
     cache = root / CACHE_DIR
-    if cache.is_dir():
+    if cache.is_symlink():  # only the link: never what it points to
+        cache.unlink()
+        removed.append(CACHE_DIR)
+    elif cache.is_dir():
         shutil.rmtree(cache)
         removed.append(CACHE_DIR)
     output = config.output_path

@@ -128,7 +128,12 @@ def slug_for_key(key: str) -> str:
 
 def decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:  # an odd number of bytes, or a lone surrogate
+            line = raw[: exc.start].decode("utf-16", "replace").count("\n") + 1
+            raise NoteError("is not valid UTF-16 (it starts with a UTF-16 byte-order mark); "
+                            "save it as UTF-8", line) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

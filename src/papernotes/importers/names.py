@@ -26,6 +26,6 @@ def unique_path(folder: Path, stem: str, taken: set[Path]) -> Path:
     while True:
         name = f"{stem}.md" if n == 1 else f"{stem}-{n}.md"
         candidate = folder / name
-        if not candidate.exists() and str(candidate).lower() not in lowered:
+        if not candidate.exists() and not candidate.is_symlink() and str(candidate).lower() not in lowered:
             return candidate
         n += 1

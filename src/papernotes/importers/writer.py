@@ -189,13 +189,33 @@ def _find_case_insensitive(path: Path) -> Path | None:
 def apply(result: ImportPlan) -> None:
     for planned in result.notes:
         planned.path.parent.mkdir(parents=True, exist_ok=True)
-        if planned.path.exists() and not planned.overwrite:
-            raise FileExistsError(planned.path)  # the plan never does this; a race would
-        planned.path.write_text(planned.text(), encoding="utf-8")
+        if planned.overwrite:
+            _replace(planned.path, planned.text())
+        else:
+            # "x": never replaces a file, nor writes through a symbolic link (even a dangling one);
+            # the plan never picks an existing path, a race would raise FileExistsError
+            with open(planned.path, "x", encoding="utf-8") as handle:
+                handle.write(planned.text())
         for image in planned.images:
             image.target.parent.mkdir(parents=True, exist_ok=True)
-            if not image.target.exists():
+            if not image.target.exists() and not image.target.is_symlink():
                 shutil.copyfile(image.source, image.target)
+
+
+def _replace(path: Path, text: str) -> None:
+    """``--force``: a new file renamed over the note, so that a note that is a symbolic link is
+    replaced itself and the file it points to (perhaps outside the notes) is left alone."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "x", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            temporary.unlink()
+        except OSError:
+            pass
+        raise
 
 
 def front_matter(note: ImportedNote) -> dict:
