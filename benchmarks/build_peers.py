@@ -524,15 +524,16 @@ def bench_size(size: int, args: argparse.Namespace, rows: dict, outputs: dict, w
 
 def table(rows: dict) -> list[str]:
     lines = ["| notes | tool | scenario | wall s, median (range) | CPU s | peak RSS MB (largest process) "
-             "| peak PSS MB (all processes) | ratio to papernotes cold (wall) | runs |",
-             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| peak PSS MB (all processes) | ratio to papernotes cold (wall) | ratio (CPU) | runs |",
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for (size, tool, scenario), row in rows.items():
         label = scenario
         if not row.samples:
-            lines.append(f"| {size:,} | {tool} | {label} | {row.skipped or 'not run'} | | | | | 0 |")
+            lines.append(f"| {size:,} | {tool} | {label} | {row.skipped or 'not run'} | | | | | | 0 |")
             continue
         cold = rows.get((size, "papernotes", "cold"))
         ratio = f"{row.median('wall') / cold.median('wall'):.2f}" if cold and cold.samples else "–"
+        cpu_ratio = f"{row.median('cpu') / cold.median('cpu'):.2f}" if cold and cold.samples else "–"
         if scenario == "cold+search":
             searches = [s["search"] for s in row.samples if s.get("search") is not None]
             if searches:
@@ -542,7 +543,7 @@ def table(rows: dict) -> list[str]:
         walls = [sample["wall"] for sample in row.samples]
         spread = f" ({min(walls):.2f}–{max(walls):.2f})" if len(walls) > 1 else ""
         lines.append(f"| {size:,} | {tool} | {label} | {row.median('wall'):.2f}{spread} | {row.median('cpu'):.2f} | "
-                     f"{row.median('rss'):.0f} | {row.median('pss'):.0f} | {ratio} | {len(row.samples)} |")
+                     f"{row.median('rss'):.0f} | {row.median('pss'):.0f} | {ratio} | {cpu_ratio} | {len(row.samples)} |")
     return lines
 
 

@@ -2,13 +2,14 @@
 """Long fuzz run over papernotes' input handling (issue #7, "Fuzzing the input").
 
     python scripts/fuzz.py --cases 20000            # or --seconds 900; --targets note,math …
-    python scripts/fuzz.py --replay fuzz-findings/math/bug-1a2b3c4d-0.case
+    python scripts/fuzz.py --replay /tmp/papernotes-fuzz/math/exception-1a2b3c4d-0.case
 
 A mutation and grammar fuzzer. Every case runs in a worker process (``--workers``, default one
 per CPU) with an address-space limit (``--memory-mb``, RLIMIT_AS) and a time limit per case
 (``--timeout``); a worker that dies (a crash, e.g. the math engine aborting) or overruns is
 recorded as a finding and replaced. Targets:
 
+  hostile      the inputs issue #7 lists, full size, once each  -> a page or NoteError (run first)
   frontmatter  YAML front matter (generated and mutated)        -> SplitNote or NoteError with a line
   loader       mutated note files (bytes)                       -> Note or NoteError
   note         mutated note files, loaded and rendered          -> HTML, or NoteError
@@ -17,12 +18,12 @@ recorded as a finding and replaced. Targets:
   readme       mutated README reading lists                     -> ParsedSource; imported notes load
   posts        mutated Jekyll/Hexo posts                        -> ParsedSource; imported notes load
   bibtex       mutated BibTeX files                             -> ParsedSource; imported notes load
-  scaling      a construct repeated to 32 KB and to 256 KB      -> render time grows ~linearly
+  scaling      a construct repeated to 64 KB and to 256 KB      -> render time grows ~linearly
   build        a whole site: hostile notes + one good note      -> site written, errors name files
 
 Anything else (another exception, a broken invariant, a timeout, a crash, running out of memory,
 an error thrown inside the math engine, super-linear time) is a finding: the input is saved
-under ``--out`` (default ``fuzz-findings/``) with a ``.txt`` describing it, and the run ends with
+under ``--out`` (default ``/tmp/papernotes-fuzz/``) with a ``.txt`` describing it, and the run ends with
 a table of cases and findings per target. Exit status 1 when anything was found.
 """
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import hashlib
 import os
 import pickle
@@ -48,11 +50,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ("frontmatter", "loader", "note", "render", "math", "readme", "posts", "bibtex", "scaling", "build")
-WEIGHTS = {"frontmatter": 14, "loader": 10, "note": 20, "render": 20, "math": 16, "readme": 5, "posts": 5,
-           "bibtex": 5, "scaling": 3, "build": 2}
-#: seconds a case may take (scaling cases render 288 KB twice; builds write a whole site)
-TIME_LIMITS = {"scaling": 60.0, "build": 60.0}
+TARGETS = ("hostile", "frontmatter", "loader", "note", "render", "math", "readme", "posts", "bibtex", "scaling",
+           "build")
+WEIGHTS = {"hostile": 0, "frontmatter": 14, "loader": 10, "note": 20, "render": 20, "math": 16, "readme": 5,
+           "posts": 5, "bibtex": 5, "scaling": 3, "build": 2}
+#: seconds a case may take (scaling cases render 320 KB, twice when slow; builds write a whole site;
+#: the hostile notes include a 10 MB one)
+TIME_LIMITS = {"scaling": 60.0, "build": 60.0, "hostile": 180.0}
 FINDING_KINDS = ("exception", "invariant", "timeout", "crash", "memory", "engine", "slow")
 
 
@@ -101,10 +105,9 @@ class Slow(Exception):
 
 
 def _lines_in(raw: bytes) -> int:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16", "replace")
-        return max(text.count("\n"), text.count("\r")) + 1
-    return max(raw.count(b"\n"), raw.count(b"\r")) + 1
+    """Lines as papernotes (and editors) count them: CRLF, LF and a lone CR each end one."""
+    text = raw.decode("utf-16", "replace") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw.decode("latin-1")
+    return text.replace("\r\n", "\n").count("\n") + text.replace("\r\n", "\n").count("\r") + 1
 
 
 def _check_line(line, raw: bytes, what: str, required: bool = False) -> None:
@@ -137,7 +140,7 @@ class Worker:
         folder.mkdir(parents=True)
         return folder
 
-    def _load(self, raw: bytes, name: str = "note.md"):
+    def _load(self, raw: bytes, name: str = "note.md", strict: bool = False):
         from papernotes.diagnostics import NoteError
         from papernotes.loader import load_note
 
@@ -149,6 +152,8 @@ class Worker:
         try:
             return load_note(path, root, notes), root, notes, path
         except NoteError as exc:
+            if strict:
+                raise
             if not isinstance(exc.message, str) or not exc.message.strip():
                 raise Invariant("NoteError without a message") from None
             _check_line(exc.line, raw, "NoteError")
@@ -185,6 +190,14 @@ class Worker:
             raise Invariant("front matter data is not a dict")
         return "ok"
 
+    def t_hostile(self, case: tuple[str, bytes]) -> str:
+        name, raw = case
+        note, root, notes, path = self._load(raw, name=name)
+        if note is None:
+            return "expected"
+        self._render(note, root, notes, path, note.body + "\n" + (note.summary or ""))
+        return "ok"
+
     def t_loader(self, raw: bytes) -> str:
         note, *_ = self._load(raw)
         return "ok" if note is not None else "expected"
@@ -193,14 +206,17 @@ class Worker:
         note, root, notes, path = self._load(raw)
         if note is None:
             return "expected"
-        self._render(note, root, notes, path, note.body)
+        self._render(note, root, notes, path, note.body + "\n" + (note.summary or ""))
         return "ok"
 
     def t_render(self, body: str) -> str:
+        from papernotes.diagnostics import NoteError
+
         raw = ("---\ntitle: Fuzz\n---\n" + body).encode("utf-8", "replace")
-        note, root, notes, path = self._load(raw)
-        if note is None:
-            raise Invariant("a note with good front matter did not load")
+        try:
+            note, root, notes, path = self._load(raw, strict=True)
+        except NoteError as exc:
+            raise Invariant(f"a note with good front matter did not load: {exc.line}: {exc.message}") from None
         self._render(note, root, notes, path, note.body)
         return "ok"
 
@@ -272,19 +288,24 @@ class Worker:
         return self._import("bibtex", raw)
 
     def t_scaling(self, pattern: str) -> str:
-        times = []
-        for size in (32_000, 256_000):
+        def seconds(size: int) -> float | None:
             body = pattern * max(1, size // max(1, len(pattern)))
-            raw = ("---\ntitle: Fuzz\n---\n" + body).encode("utf-8", "surrogatepass")
+            raw = ("---\ntitle: Fuzz\n---\n" + body).encode("utf-8", "replace")
             note, root, notes, path = self._load(raw)
             if note is None:
-                return "expected"
+                return None
             started = time.perf_counter()
             self._render(note, root, notes, path, note.body)
-            times.append(time.perf_counter() - started)
-        small, large = times
-        if large > 3.0 and large > 20 * max(small, 0.01):
-            raise Slow(f"32 KB: {small:.2f} s, 256 KB: {large:.2f} s (x{large / max(small, 1e-3):.0f} for x8)")
+            return time.perf_counter() - started
+
+        small, large = seconds(64_000), seconds(256_000)
+        if small is None or large is None:
+            return "expected"
+        # linear: x4 for x4 the size; quadratic: x16. Measured again before it counts (noise).
+        if large > 2.0 and large > 9 * max(small, 0.01):
+            small, large = seconds(64_000), seconds(256_000)
+            if large > 2.0 and large > 9 * max(small, 0.01):
+                raise Slow(f"64 KB: {small:.2f} s, 256 KB: {large:.2f} s (x{large / max(small, 1e-3):.0f} for x4)")
         return "ok"
 
     def t_build(self, notes_in: list[tuple[str, bytes]]) -> str:
@@ -369,7 +390,7 @@ def worker_main(memory_mb: int) -> None:
 
 _DETAILS_OPEN = re.compile(r"<details\b", re.I)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.I)
-_CONTAINER = re.compile(r":::+[ \t]*details")
+_CONTAINER = re.compile(r"(?<!:):{3,}[ \t]*details")
 PIPE_STAND_IN = "\ue0a0"
 
 
@@ -437,6 +458,32 @@ TEX_TOKENS = [
     "\\begin{array}{", "\\begin{CD}", "\\end{CD}", "\\begin{darray}", "\\begin{subarray}{c}", "{c'c}",
     "\\begin{alignedat}{", "\\begin{gather}", "\\end{gather}", "\\begin{split}", "\\operatorname{",
 ]
+
+MATH_COMMANDS = [
+    ("\\genfrac", 6), ("\\frac", 2), ("\\dfrac", 2), ("\\cfrac", 2), ("\\binom", 2), ("\\sqrt", 1),
+    ("\\overset", 2), ("\\underset", 2), ("\\stackrel", 2), ("\\xrightarrow", 1), ("\\xleftarrow", 1),
+    ("\\operatorname", 1), ("\\operatorname*", 1), ("\\mathop", 1), ("\\rule", 2), ("\\raisebox", 2),
+    ("\\hspace", 1), ("\\kern", 1), ("\\mkern", 1), ("\\color", 2), ("\\textcolor", 2), ("\\colorbox", 2),
+    ("\\fcolorbox", 3), ("\\boxed", 1), ("\\cancel", 1), ("\\overbrace", 1), ("\\underbrace", 1),
+    ("\\substack", 1), ("\\sideset", 3), ("\\tag", 1), ("\\tag*", 1), ("\\mathchoice", 4),
+    ("\\TextOrMath", 2), ("\\left", 1), ("\\right", 1), ("\\middle", 1), ("\\big", 1), ("\\not", 1),
+    ("\\vphantom", 1), ("\\smash", 1), ("\\def\\x", 1), ("\\let\\x", 1), ("\\newcommand\\x", 1),
+    ("\\char", 1), ("\\verb", 1), ("\\text", 1), ("\\mathbb", 1), ("\\boldsymbol", 1), ("\\href", 2),
+    ("\\htmlClass", 2), ("\\includegraphics", 1), ("\\above", 1), ("\\abovewithdelims", 3), ("\\atop", 0),
+    ("\\over", 0), ("\\choose", 0), ("\\limits", 0), ("\\nolimits", 0), ("\\hline", 0), ("\\cr", 0),
+    ("\\\\", 0), ("\\label", 1), ("\\ref", 1), ("\\eqref", 1), ("\\mathrlap", 1), ("\\pmb", 1),
+    ("\\overgroup", 1), ("\\utilde", 1), ("\\widehat", 1), ("\\xtofrom", 1), ("\\xlongequal", 1),
+    ("\\tfrac", 2), ("\\dbinom", 2), ("\\nobreak", 0), ("\\relax", 0), ("\\expandafter", 2),
+    ("\\noexpand", 1), ("\\global\\def\\y", 1), ("\\edef\\z", 1), ("\\@ifnextchar", 3),
+]
+MATH_ENVIRONMENTS = ["array", "darray", "subarray", "matrix", "pmatrix", "smallmatrix", "cases", "rcases", "aligned",
+                     "alignedat", "gathered", "split", "CD", "align", "align*", "alignat", "equation", "gather",
+                     "multline", "eqnarray", "Vmatrix", "matrix*", "bmatrix*", "dcases", "x"]
+MATH_ARGS = ["", " ", "a", "x^2", "1", "0", "3", "5", "-1", "0pt", "1pt", "-2em", "2mu", "1.5ex", "(", ")", "[", "]",
+             "\\{", ".", "|", "\\|", "\\x", "\\relax", "\\displaystyle", "\\,", "\\ ", "{}", "{{}}", "red",
+             "#ff0000", "\\alpha", "\\frac12", "a b", "&", "\\\\", "@", "@>>>", "~", "'", "^", "_", "%",
+             "\\text{t}", "é", "中", "\\hline", "\\cr", "\\over", "\\limits", "\\verb|x|", "#1", "##",
+             "\\char`a", "\\mathrm{d}", "\\left(", "\\right)", "\\end{array}", "\\begin{array}"]
 
 MD_TOKENS = [
     "$", "$$", "\\$", "\\(", "\\)", "\\[", "\\]", "\n", "\r", "\r\n", "\n\n", "\x00", "\t", " ", "|", "`", "```",
@@ -562,7 +609,7 @@ class Generator:
     def note_bytes(self) -> bytes:
         rng = self.rng
         if rng.random() < 0.1:
-            return rng.choice(hostile_notes())[1]
+            return rng.choice(hostile_notes(small=True))[1]
         return self.mutate(rng.choice(self.notes))
 
     def markdown(self, depth: int = 0) -> str:
@@ -636,11 +683,12 @@ class Generator:
         body = self.markdown()
         if self.rng.random() < 0.2:
             body = self.mutate(body.encode("utf-8", "surrogatepass"), 1).decode("utf-8", "replace")
-            body = body.replace("\x00", "")
-        return body
+        return body.replace("\x00", "")  # a NUL byte makes a binary file, not a note
 
     def math(self) -> tuple[str, bool]:
         rng = self.rng
+        if rng.random() < 0.35:
+            return self._structured_math(), rng.random() < 0.5
         tex = rng.choice(self.formulas)
         for _ in range(rng.choice((1, 1, 2, 3, 5))):
             op = rng.randrange(5)
@@ -659,6 +707,43 @@ class Generator:
             else:
                 tex = tex[:i] + "{" * rng.randint(1, 3) + tex[i:] + "}" * rng.randint(0, 3)
         return tex, rng.random() < 0.5
+
+    def _math_argument(self, depth: int = 0) -> str:
+        rng = self.rng
+        k = rng.random()
+        if k < 0.25:
+            return rng.choice(MATH_ARGS)
+        if k < 0.35 and depth < 2:
+            return self._structured_math(depth + 1)
+        inner = rng.choice(MATH_ARGS) if rng.random() < 0.8 else self._structured_math(depth + 1) if depth < 2 else ""
+        return "{" + inner + "}"
+
+    def _structured_math(self, depth: int = 0) -> str:
+        """A command or environment with arguments drawn at random: argument-sensitive code paths."""
+        rng = self.rng
+        if depth == 0 and rng.random() < 0.1:  # deep nesting, sometimes through a macro
+            opener, closer = rng.choice(((r"\boxed{", "}"), ("{", "}"), (r"\left(", r"\right)"), (r"\frac{", "}{y}"),
+                                         (r"\sqrt{", "}"), (r"\text{\fbox{", "}}"), (r"\begin{matrix}", r"\end{matrix}"),
+                                         (r"\a{", "}"), ("x^{", "}")))
+            n = rng.choice((5, 15, 19, 20, 21, 25, 30, 60, 100, 200))
+            tex = opener * n + "x" + closer * rng.choice((n, n, 0, n // 2))
+            if opener == r"\a{":
+                tex = r"\def\a#1{" + rng.choice((r"\boxed{#1}", r"{{#1}}", r"\boxed{\boxed{#1}}", "#1")) + "}" + tex
+            return tex
+        if rng.random() < 0.3:
+            env = rng.choice(MATH_ENVIRONMENTS)
+            spec = rng.choice(("", "{cc}", "{c|c}", "{2}", "{x}", "{}", "[t]{cc}", "{c'c}", "{@{}c}", "{*{2}c}"))
+            cells = []
+            for _ in range(rng.randint(0, 6)):
+                cells.append(rng.choice(("a", "", " ", "&", "\\\\", "\\hline", "\\cline{1-2}", "@>>>", "@V a VV",
+                                         "@.", "@", "@=", "@{", "\\\\[2pt]", "\\\\[x]", "\\tag{1}",
+                                         self._math_argument(depth + 1))))
+            end = env if rng.random() < 0.9 else rng.choice(MATH_ENVIRONMENTS)
+            return f"\\begin{{{env}}}{spec}{' '.join(cells)}\\end{{{end}}}"
+        command, arity = rng.choice(MATH_COMMANDS)
+        args = "".join(self._math_argument(depth) for _ in range(max(0, arity + rng.choice((0, 0, 0, -1, 1)))))
+        optional = f"[{rng.choice(MATH_ARGS)}]" if rng.random() < 0.15 else ""
+        return command + optional + args
 
     def readme(self) -> bytes:
         return self.mutate(self.rng.choice(self.readme_seeds))
@@ -708,6 +793,7 @@ SCALING_ATOMS = [
 ]
 
 
+@functools.lru_cache(maxsize=2)
 def hostile_notes(small: bool = False) -> list[tuple[str, bytes]]:
     """The inputs the issue lists, each as (file name, bytes)."""
     fm = b"---\ntitle: Hostile\n---\n"
@@ -744,6 +830,10 @@ def hostile_notes(small: bool = False) -> list[tuple[str, bytes]]:
         ("empty-front.md", b"---\n---\nBody\n"),
         ("unclosed-front.md", b"---\ntitle: x\nBody\n"),
         ("deep-yaml.md", b"---\ntitle: x\nx: " + b"[" * 5000 + b"]" * 5000 + b"\n---\nBody\n"),
+        ("bad-url.md", b"---\ntitle: URL\nstatus: read\ndate: 2024-01-02\nlinks: ['http://[oops']\n---\n"
+                       b"[a](http://[x) <a href=\"http://[y\">y</a> <img src=\"http://[z\">\n"),
+        ("bad-date.md", b"---\ntitle: Date\ndate: 2022-13-45\n---\nBody\n"),
+        ("control-char.md", b"---\ntitle: &a x\nb: *a\nc: \x01\n---\nBody\n"),
         ("math-bad.md", fm + b"$\\begin{array}{c'c} a \\end{array}$ and $\\genfrac{(}{)}{0pt}\\x{}{a}{b}$\n"),
     ]
 
@@ -806,6 +896,16 @@ class WorkerProcess:
         return kind, detail, seconds
 
 
+def _payload_size(payload) -> int:
+    if isinstance(payload, (bytes, str)):
+        return len(payload)
+    if isinstance(payload, tuple):
+        return sum(_payload_size(p) for p in payload)
+    if isinstance(payload, list):
+        return sum(_payload_size(p) for p in payload)
+    return 0
+
+
 def signature(target: str, kind: str, detail: str) -> str:
     if kind in ("exception", "invariant", "memory"):
         frames = re.findall(r'File "([^"]+)", line (\d+)', detail)
@@ -843,7 +943,6 @@ def run(args: argparse.Namespace) -> int:
             raise SystemExit(f"unknown target {t!r}; choose from {', '.join(TARGETS)}")
     out = Path(args.out)
     rng_master = random.Random(args.seed)
-    weights = [WEIGHTS[t] for t in targets]
     lock = threading.Lock()
     stats: dict[str, Counter] = defaultdict(Counter)
     signatures: dict[str, dict] = {}
@@ -854,6 +953,10 @@ def run(args: argparse.Namespace) -> int:
           f"{args.cases or '∞'} cases{f', {args.seconds:.0f} s' if args.seconds else ''}; findings in {out}/",
           flush=True)
 
+    hostile = list(hostile_notes()) if "hostile" in targets else []
+    random_targets = [t for t in targets if WEIGHTS[t]]
+    weights = [WEIGHTS[t] for t in random_targets]
+
     def next_case(rng: random.Random, gen: Generator):
         with lock:
             if args.cases and issued[0] >= args.cases:
@@ -861,7 +964,11 @@ def run(args: argparse.Namespace) -> int:
             if deadline is not None and time.monotonic() >= deadline:
                 return None
             issued[0] += 1
-            target = rng.choices(targets, weights)[0]
+            if hostile:
+                return "hostile", hostile.pop(0)
+            if not random_targets:
+                return None
+            target = rng.choices(random_targets, weights)[0]
         maker = {"loader": gen.note_bytes, "note": gen.note_bytes}.get(target) or getattr(gen, target)
         return target, maker()
 
@@ -875,7 +982,9 @@ def run(args: argparse.Namespace) -> int:
                 if case is None:
                     return
                 target, payload = case
-                timeout = TIME_LIMITS.get(target, args.timeout)
+                # linear but slow inputs are not hangs: markdown-it-py needs up to ~20 s per MB for a
+                # flood of '[' or '$' (every character runs the whole chain of inline rules)
+                timeout = TIME_LIMITS.get(target, args.timeout) + 40 * _payload_size(payload) / 2**20
                 kind, detail, seconds = worker.run(target, payload, timeout)
                 with lock:
                     stats[target]["cases"] += 1
@@ -957,10 +1066,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long")
     parser.add_argument("--targets", default="", help=f"comma-separated, from: {', '.join(TARGETS)}")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per case (scaling/build: 60)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds per case, plus 40 per MB of input (scaling, build: 60; hostile: 180)")
     parser.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of a worker")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", default="fuzz-findings")
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "papernotes-fuzz"),
+                        help="where failing inputs are saved (default: %(default)s)")
     parser.add_argument("--keep", type=int, default=5, help="inputs saved per distinct finding")
     parser.add_argument("--progress", type=int, default=1000)
     parser.add_argument("--replay", type=Path, help="run one saved .case file again")

@@ -244,6 +244,7 @@ class Result:
     rebuilds: int
     rss_mb: list[tuple[float, float]]  # (seconds since the saves started, MB)
     failures: list[str]
+    listen_overflows: int | None = None  # connections the kernel dropped: the accept queue was full
 
     def memory(self) -> tuple[float, float, float, float]:
         """(before the saves, peak, at the end, peak over the last third − peak over the first third)."""
@@ -258,9 +259,23 @@ class Result:
             f"({', '.join(f'{n} {s}' for s, n in sorted(self.styles.items()))}); {self.rebuilds} rebuilds",
             f"server memory (VmRSS): {start:.1f} MB before the saves, peak {peak:.1f} MB, {end:.1f} MB at the end; "
             f"last third's peak − first third's peak: {growth:+.1f} MB",
+            "memory over the run (s: MB): " + ", ".join(
+                f"{t:.0f}: {mb:.0f}" for t, mb in self.rss_mb[:: max(1, len(self.rss_mb) // 10)]),
+            "connections dropped for a full accept queue (TcpExt ListenOverflows, whole machine): "
+            f"{'?' if self.listen_overflows is None else self.listen_overflows}",
             f"failures: {len(self.failures)}",
             *[f"  FAIL {f}" for f in self.failures],
         ]
+
+
+def listen_overflows() -> int | None:
+    """The kernel's count of connections dropped because a listening socket's queue was full."""
+    try:
+        lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines() if line.startswith("TcpExt:")]
+        names, values = lines[0], lines[1]
+        return int(values[names.index("ListenOverflows")])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def run(clients: int = 50, saves: int = 1000, notes: int = 200, edited: int = 20, seed: int = 1,
@@ -277,6 +292,7 @@ def run(clients: int = 50, saves: int = 1000, notes: int = 200, edited: int = 20
     targets = rng.sample(paths, min(edited, len(paths)))
     originals = {p: p.read_text(encoding="utf-8") for p in targets}
     failures: list[str] = []
+    overflows_before = listen_overflows()
     server = Server(root, tmp)
     tabs: list[Client] = []
     samples: list[tuple[float, float]] = []
@@ -381,6 +397,9 @@ def run(clients: int = 50, saves: int = 1000, notes: int = 200, edited: int = 20
             failures.append("no memory samples (is /proc mounted?)")
             samples.append((0.0, 0.0))
         res = Result(clients, saves + len(targets), styles, seconds_saving, rebuilds, list(samples), failures)
+        overflows_after = listen_overflows()
+        if overflows_before is not None and overflows_after is not None:
+            res.listen_overflows = overflows_after - overflows_before
         first_peak = max(mb for _t, mb in samples[: max(1, len(samples) // 3)])
         last_peak = max(mb for _t, mb in samples[-max(1, len(samples) // 3):])
         if last_peak > first_peak * 1.25 + 30:

@@ -182,8 +182,12 @@ def test_posts_edge_cases(tmp_path):
         encoding="utf-8")
     (posts / "2020-3-2-escape.md").write_text(
         "---\ntitle: Escape\n---\n![x](../../secret.png)\n", encoding="utf-8")
+    (posts / "2020-3-4-nul.md").write_text(  # found by tests/test_fuzz.py: a NUL made path lookups raise
+        "---\ntitle: Nul\n---\n![x](/images/a%00b.png)\n<img src=\"shot\0.png\">\n", encoding="utf-8")
     source = parse_posts(blog)
-    (note, escape) = source.notes
+    (note, escape, nul) = source.notes
+    assert nul.images == [] and nul.body.startswith("![x](/images/a%00b.png)")
+    assert sum("holds a NUL character" in p.message for p in source.problems) == 2
     assert note.title == "From The Heading" and note.body == "Text.\n"
     assert note.category == ("ml", "nlp") and note.status is None
     assert escape.images == []

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from papernotes.config import SiteConfig
 from papernotes.diagnostics import Diagnostics
 from papernotes.exporters.readme import export_readme
-from papernotes.importers.readme import GENERATED_MARKER, looks_like_readme, parse_readme
+from papernotes.importers.readme import GENERATED_MARKER, find_images, looks_like_readme, parse_readme
 from papernotes.loader import load_notes
 from papernotes.model import Note, Status
 
@@ -472,3 +472,9 @@ def test_image_refs_are_reported_as_written_whatever_the_files_letter_case(tmp_p
     assert [ref.written for ref in refs] == ["README.assets/kd.png", "README.assets/arch.PNG"]
     on_disk = {p.name.lower() for p in (tmp_path / "README.assets").iterdir()}
     assert all(ref.path.parent == tmp_path / "README.assets" and ref.path.name.lower() in on_disk for ref in refs)
+
+
+def test_an_image_reference_with_a_nul_is_left_as_written(tmp_path):
+    """No file can be named with a NUL; looking one up used to raise ValueError."""
+    body = "![a](figs/a%00b.png)\n<img src=\"figs/c\0.png\">\n![ok](figs/ok.png)\n"
+    assert [ref.written for ref in find_images(body, tmp_path)] == ["figs/ok.png"]

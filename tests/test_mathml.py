@@ -237,16 +237,19 @@ def test_malformed_environments_do_not_crash_the_process():
 
 
 def test_engine_errors_never_abort_the_interpreter():
-    # \genfrac with a bad argument makes KaTeX throw a plain Error; pykatex 0.1.1 aborts the
-    # process on the fourth one. Run in a child process: it must end normally, every call
-    # raising MathError (the converter stops using pykatex after two such errors).
+    # A macro that nests deeper than the formula looks (30 \boxed once expanded) overflows
+    # QuickJS's stack and KaTeX throws an InternalError; pykatex 0.1.1 aborts the process on the
+    # fourth one. (The \genfrac input used here before is now refused by _check_tex.) Run in a
+    # child process: it must end normally, every call raising MathError (the converter stops
+    # using pykatex after two such errors).
     code = textwrap.dedent(r"""
         from papernotes.mathml import MathConverter, MathError
         c = MathConverter()
         kinds = []
         for i in range(8):
             try:
-                c.to_mathml(r"\genfrac{(}{)}{0pt}\x{}{a}{b}" + " " * i, display=True)
+                c.to_mathml(r"\def\a#1{\boxed{\boxed{\boxed{#1}}}}" + r"\a{" * 10 + "x" + "}" * 10 + " " * i,
+                            display=True)
                 kinds.append("ok")
             except MathError as e:
                 kinds.append("disabled" if "disabled" in str(e) else "error")

@@ -148,17 +148,31 @@ def test_clean_removes_cache_and_site_but_no_note(generated, tmp_path):
 
 
 def test_killed_build_leaves_the_previous_site(generated, tmp_path):
+    import time
+
     root = tmp_path / "root"
     shutil.copytree(generated / "notes", root / "notes")
     build(BuildOptions(root=root, search=False, jobs=1))
     before = without_marker(snapshot(root / "site"))
     (root / "notes" / "batch-000" / "paper-000002.md").write_text("---\ntitle: Changed\n---\nnew\n")
-    process = subprocess.Popen([sys.executable, "-m", "papernotes.cli", "build", "--no-search", "--no-cache", "-j", "1"],
-                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import time
-    time.sleep(1.0)
-    process.kill()
-    process.wait()
+    killed = False
+    for _attempt in range(6):  # killed as soon as its staging folder exists; a very fast build is tried again
+        process = subprocess.Popen([sys.executable, "-m", "papernotes.cli", "build", "--no-search", "--no-cache",
+                                    "-j", "1"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while process.poll() is None and not any(p.name.startswith(".papernotes-tmp") for p in root.iterdir()):
+            time.sleep(0.001)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            killed = True
+            break
+        shutil.rmtree(root / "site")  # that build finished: put the previous site back and try again
+        shutil.rmtree(root / ".papernotes-cache", ignore_errors=True)
+        (root / "notes" / "batch-000" / "paper-000002.md").write_text(
+            (generated / "notes" / "batch-000" / "paper-000002.md").read_text())
+        build(BuildOptions(root=root, search=False, jobs=1))
+        (root / "notes" / "batch-000" / "paper-000002.md").write_text("---\ntitle: Changed\n---\nnew\n")
+    assert killed, "six builds all finished before their staging folder was seen"
     assert without_marker(snapshot(root / "site")) == before
     result = build(BuildOptions(root=root, search=False, jobs=1))
     assert result.written and "Changed" in (root / "site" / "notes" / "batch-000" / "paper-000002.html").read_text()

@@ -87,7 +87,11 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
     yaml_text = _SHORTCODE_VALUE.sub(r'\1: "\2"', yaml_text)
     if not yaml_text.strip():
         return FrontMatter({}, {}, present=True)
-    loader = _loader_for(yaml_text)
+    try:
+        loader = _loader_for(yaml_text)
+    except (yaml.reader.ReaderError, UnicodeEncodeError) as exc:  # found by fuzzing (scripts/fuzz.py)
+        raise _unreadable(exc, yaml_text, first_line) from None
+    node = None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -122,14 +126,54 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
         line = first_line + mark.line if mark is not None else first_line
         problem = exc.problem or exc.context or "invalid YAML"
         raise NoteError(f"invalid YAML in front matter: {problem}", line) from None
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, yaml_text, first_line) from None
     except yaml.YAMLError as exc:
         raise NoteError(f"invalid YAML in front matter: {exc}", first_line) from None
     except RecursionError:
         raise NoteError("front matter is nested too deeply", first_line) from None
+    except (ValueError, OverflowError) as exc:  # 'date: 2022-13-45' (found by fuzzing, scripts/fuzz.py)
+        bad = _unconstructable(node) if node is not None else None
+        line = first_line + bad.start_mark.line if bad is not None else first_line
+        shown = f" '{bad.value}'" if bad is not None else ""
+        raise NoteError(f"invalid value{shown} in front matter: {exc}; put it in quotes to keep it as text",
+                        line) from None
     finally:
         loader.dispose()
     data = {str(k): v for k, v in data.items()}
     return FrontMatter(data, key_lines, raw, present=True, value_lines=value_lines)
+
+
+def _unconstructable(node: yaml.Node) -> yaml.ScalarNode | None:
+    """The first scalar (a date such as 2022-13-45) that YAML reads by its form but cannot build."""
+    constructor = yaml.constructor.SafeConstructor()
+    pending = [node]
+    while pending:
+        current = pending.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                constructor.construct_object(current)
+            except (ValueError, OverflowError):
+                return current
+            except yaml.YAMLError:
+                pass
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            pending.extend(n for pair in current.value for n in pair)
+    return None
+
+
+def _unreadable(exc: yaml.reader.ReaderError | UnicodeEncodeError, yaml_text: str, first_line: int) -> NoteError:
+    """YAML refuses control characters (and lone surrogates) anywhere in the text: say which, where."""
+    if isinstance(exc, UnicodeEncodeError):
+        index = exc.start
+    else:  # libyaml counts bytes, the Python reader characters: look the character up
+        index = yaml_text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+    character = yaml_text[index] if 0 <= index < len(yaml_text) else "\ufffd"
+    line = first_line + yaml_text.count("\n", 0, max(0, index))
+    return NoteError(f"invalid YAML in front matter: the character U+{ord(character):04X} is not allowed "
+                     "in YAML", line)
 
 
 def _collect_value_lines(node: yaml.Node, first_line: int, found: dict[str, int], depth: int = 0) -> None:

@@ -16,7 +16,8 @@ from .urls import slugify
 
 NOTE_SUFFIXES = (".md", ".markdown")
 MAX_NOTE_BYTES = 20 * 1024 * 1024
-_EDITOR_LEFTOVER = re.compile(r"(^\.#)|(^#.*#$)|(~$)|(\.(swp|swo|swx|swpx|tmp|bak|orig|rej)$)|(^4913$)|(\.kate-swp$)")
+_EDITOR_LEFTOVER = re.compile(r"(^\.#)|(^#.*#$)|(~$)|(\.(swp|swo|swx|swpx|tmp|bak|orig|rej)$)|(^4913$)|(\.kate-swp$)"
+                              r"|(___jb_(tmp|old)___$)")  # JetBrains' safe write
 
 
 def is_ignored(name: str) -> bool:

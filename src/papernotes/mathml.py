@@ -71,6 +71,10 @@ _COUNT_RE = re.compile(r"\{\s*[0-9]+\s*\}")
 
 
 def _check_tex(tex: str) -> None:
+    if tex.count("{") > MAX_NESTING or tex.count("\\left") > MAX_NESTING or tex.count("\\begin") > MAX_NESTING:
+        _check_nesting(tex)
+    if "\\genfrac" in tex:
+        _check_genfrac(tex)
     if "\\begin" not in tex and "\\end" not in tex:
         return
     for m in _ENV_RE.finditer(tex):
@@ -85,6 +89,99 @@ def _check_tex(tex: str) -> None:
         elif arg is None or not _COLSPEC_RE.fullmatch(arg):
             raise MathError(f"\\begin{{{env}}} must be followed by its column specification "
                             f"made of l, c, r, | and :, like {{cc|c}}")
+    for m in _CD_RE.finditer(tex):
+        _check_cd(tex, m.end())
+
+
+# Found by fuzzing (scripts/fuzz.py): deep nesting overflows QuickJS's stack, and KaTeX then throws
+# "stack size exceeded" (an InternalError, not a ParseError). 27 nested \boxed{…} are enough (the
+# costliest per level found; plain braces take 151, \left( 96, \frac 82), so the braces, \left and
+# \begin open at once are limited to 20. Macros (\def) can still nest deeper than they look;
+# _EngineGuard is the last line for those.
+MAX_NESTING = 20
+_NESTING_RE = re.compile(r"\\(?:left|right|begin|end)(?![A-Za-z])|\\.|[{}]", re.S)
+
+
+def _check_nesting(tex: str) -> None:
+    depth = deepest = 0
+    for m in _NESTING_RE.finditer(tex):
+        token = m.group(0)
+        if token in ("{", "\\left", "\\begin"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("}", "\\right", "\\end"):
+            depth = max(0, depth - 1)
+    if deepest > MAX_NESTING:
+        raise MathError(f"the formula nests {deepest} levels deep (braces, \\left, \\begin); "
+                        f"at most {MAX_NESTING} are allowed")
+
+
+# Found by fuzzing (scripts/fuzz.py): KaTeX also throws a plain Error for a \genfrac whose style
+# argument does not start with a text character (``{ }``, ``{\,}``, ``{{}}``, ``\x``), and for an
+# ``@`` in a CD diagram not followed by an arrow character (``@`` at the end of a row, ``@{``, ``@x^2``).
+_CD_RE = re.compile(r"\\begin\s*\{CD\}")
+_CD_END_RE = re.compile(r"\\end\s*\{CD\}")
+_GENFRAC_RE = re.compile(r"\\genfrac(?![A-Za-z])")
+_GENFRAC_STYLE_RE = re.compile(r"\{\}|\{[0-3][ \t\n]*\}|[0-3]")
+
+
+def _tex_arguments(tex: str, pos: int, count: int) -> list[str] | None:
+    """The next ``count`` macro arguments from ``pos`` (a braced group, braces kept, or one token);
+    None when the formula ends first (KaTeX reports that itself)."""
+    found: list[str] = []
+    n = len(tex)
+    for _ in range(count):
+        while pos < n and tex[pos].isspace():
+            pos += 1
+        if pos >= n:
+            return None
+        start = pos
+        if tex[pos] == "{":
+            depth = 0
+            while pos < n:
+                if tex[pos] == "\\":
+                    pos += 2
+                    continue
+                depth += {"{": 1, "}": -1}.get(tex[pos], 0)
+                pos += 1
+                if depth == 0:
+                    break
+            if depth:
+                return None
+        elif tex[pos] == "\\":
+            m = re.compile(r"\\(?:[A-Za-z]+|.)", re.S).match(tex, pos)
+            pos = m.end() if m else n
+        else:
+            pos += 1
+        found.append(tex[start:pos])
+    return found
+
+
+def _check_genfrac(tex: str) -> None:
+    for m in _GENFRAC_RE.finditer(tex):
+        args = _tex_arguments(tex, m.end(), 4)
+        if args is not None and not (args[2].startswith("{") and _GENFRAC_STYLE_RE.fullmatch(args[3])):
+            raise MathError("\\genfrac takes {left}{right}{thickness}{style}{numerator}{denominator}, "
+                            "the thickness in braces and the style empty or 0 to 3, like \\genfrac(){0pt}{1}{a}{b}")
+
+
+def _check_cd(tex: str, pos: int) -> None:
+    end = _CD_END_RE.search(tex, pos)
+    body = tex[pos : end.start() if end else len(tex)]
+    depth, i = 0, 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "{}":
+            depth += 1 if ch == "{" else -1
+        elif ch == "@" and depth == 0:
+            rest = body[i + 1 :].lstrip()
+            if not rest or rest[0] not in "<>AV=|.":
+                raise MathError("in a CD diagram every @ starts an arrow and must be followed by one of "
+                                "< > A V = | . (like @>>> or @VVV)")
+        i += 1
 
 
 class _EngineGuard:
@@ -144,7 +241,15 @@ def engine_started() -> bool:
 
 
 
+#: KaTeX takes about 16 s and 450 MB per MB of TeX; no real formula is near this (an unclosed
+#: ``$$`` swallowing the rest of a note is), so longer ones are refused at once (found by fuzzing).
+MAX_TEX_LENGTH = 20_000
+
+
 def _prepare_tex(tex: str, display: bool) -> str:
+    if len(tex) > MAX_TEX_LENGTH:
+        raise MathError(f"the formula is {len(tex):,} characters long, more than the {MAX_TEX_LENGTH:,} "
+                        "allowed; is a $$ or \\begin left unclosed?")
     _check_tex(tex)
     if "\\label" in tex:
         tex = _LABEL_RE.sub("", tex)

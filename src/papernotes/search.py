@@ -8,11 +8,11 @@ complete without it (the search box then says search is unavailable).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,13 +65,8 @@ class Indexer:
         started = time.perf_counter()
         output_dir = output_dir or site_dir / INDEX_DIR
         try:
-            # Pagefind must not outlive a killed build (it would write on into the staging folder).
-            # Between fork and exec only when no other thread runs (``serve`` indexes in a thread).
-            from .parallel import parent_death_signal
-
-            arm = parent_death_signal() if threading.active_count() == 1 else None
-            self._process = subprocess.Popen(index_command(site_dir, output_dir), stdout=subprocess.PIPE,
-                                             stderr=subprocess.PIPE, text=True, preexec_fn=arm)
+            self._process = subprocess.Popen(dying_with_this_process(index_command(site_dir, output_dir)),
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             if self._cancelled:
                 self._process.kill()
             out, err = self._process.communicate(timeout=TIMEOUT_SECONDS)
@@ -104,6 +99,31 @@ class Indexer:
         process = self._process
         if process is not None:
             process.kill()
+
+
+#: Started in Pagefind's place: asks Linux to SIGKILL it when its parent (this process) dies, then
+#: becomes Pagefind (the request survives exec). A ``preexec_fn`` would do the same, but is unsafe
+#: in a process with threads (the math engine runs on one).
+_DIE_WITH_PARENT = """
+import ctypes, os, sys
+try:
+    ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):  # the parent died before that
+    sys.exit(1)
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+
+def dying_with_this_process(command: list[str]) -> list[str]:
+    """``command``, wrapped so that it does not outlive this process — a killed build's Pagefind
+    would write on into a staging folder that the next build removes."""
+    if not sys.platform.startswith("linux"):
+        return command
+    if shutil.which(command[0]) is None:  # as Popen would say, not from inside the wrapper
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command[0])
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
 def build_index(site_dir: Path, output_dir: Path | None = None) -> IndexResult:

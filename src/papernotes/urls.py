@@ -55,7 +55,10 @@ def guess_label(url: str) -> str:
             return label
     if lowered.split("?")[0].endswith(".pdf"):
         return "PDF"
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # 'http://[oops': an unbalanced IPv6 bracket (found by fuzzing, scripts/fuzz.py)
+        host = ""
     return host.removeprefix("www.") or "Link"
 
 

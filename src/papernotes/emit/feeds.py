@@ -129,7 +129,11 @@ def absolutize(fragment: str, base: str) -> str:
         value = html.unescape(match.group(2))
         if url_problem(value) and value.strip():
             return f'{match.group(1)}"#"'
-        return f'{match.group(1)}"{html.escape(urljoin(base, value), quote=True)}"'
+        try:
+            value = urljoin(base, value)
+        except ValueError:  # 'http://[oops' in a note (found by fuzzing, scripts/fuzz.py): kept as written
+            pass
+        return f'{match.group(1)}"{html.escape(value, quote=True)}"'
 
     return _URL_ATTR.sub(fix, fragment)
 

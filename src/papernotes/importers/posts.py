@@ -838,6 +838,10 @@ class _BodyRewriter:
         location = unquote(re.split(r"[?#]", written, maxsplit=1)[0])
         if not location:
             return
+        if "\0" in location:  # no file can have this name (and the OS refuses to look one up)
+            shown = written.replace("\0", "\\0")
+            self.report(f"'{shown}' holds a NUL character; not copied")
+            return
         suffix = os.path.splitext(location)[1].lower()
         if not image and suffix not in _FILE_SUFFIXES:
             return  # a link to another page of the blog, not a file

@@ -473,7 +473,9 @@ def local_image_path(written: str, base: Path) -> Path | None:
     if not written or _REMOTE.match(written):
         return None
     target = unquote(re.split(r"[?#]", written, maxsplit=1)[0]).lstrip("/")
-    return Path(os.path.normpath(base / target)) if target else None
+    if not target or "\0" in target:  # no file can be named with a NUL
+        return None
+    return Path(os.path.normpath(base / target))
 
 
 def find_images(body: str, base: Path) -> list[ImageRef]:

@@ -274,7 +274,9 @@ _NoteDumper.add_representer(str, _str_representer)
 
 def note_text(note: ImportedNote) -> str:
     header = yaml.dump(front_matter(note), Dumper=_NoteDumper, allow_unicode=True, sort_keys=False, width=10_000)
-    body = note.body.strip("\n")
+    # A NUL byte (a damaged source) would make the note read as a binary file; the loader shows
+    # one further into a file as U+FFFD, so write that.
+    body = note.body.strip("\n").replace("\x00", "\ufffd")
     return f"---\n{header}---\n\n{body}\n" if body else f"---\n{header}---\n"
 
 

@@ -106,4 +106,24 @@ def details_plugin(md: MarkdownIt) -> None:
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
     container_plugin(md, "details", validate=lambda params, *args: params.strip().split(" ", 1)[0] == "details")
+    index = md.block.ruler.__find__("container_details")
+    if index >= 0:
+        rule = md.block.ruler.__rules__[index]
+        md.block.ruler.at("container_details", _without_empty_last_line(rule.fn), {"alt": list(rule.alt)})
     md.core.ruler.before("inline", "details_containers", details_containers)
+
+
+def _without_empty_last_line(container_rule):
+    """The container plugin reads the first character of every line up to its end: a last line
+    that is empty where the rule looks (``> ::: details x`` then ``> `` at the very end of the
+    note) makes it read past the text and raise IndexError (found by fuzzing, scripts/fuzz.py).
+    That line holds nothing for the container anyway, so it is left out of what the rule sees."""
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if state.bMarks[start] + state.tShift[start] >= len(state.src):
+            return False
+        if end > start + 1 and state.bMarks[end - 1] + state.tShift[end - 1] >= len(state.src):
+            end -= 1
+        return container_rule(state, start, end, silent)
+
+    return rule

@@ -6,6 +6,8 @@ import html
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
@@ -24,6 +26,7 @@ from .postprocess import postprocess_plugin
 from .sanitize import sanitize
 
 _TAGS = re.compile(r"<[^>]+>")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9.+\-_]")
 
 
 def heading_id(text: str) -> str:
@@ -36,13 +39,75 @@ def build_markdown() -> MarkdownIt:
     md.options["tasklists"] = True  # markdown-it-py >= 4.1: GFM task lists
     md.options["highlight"] = CodeHighlighter()
     md.use(gfm_autolink_plugin)
+    _bound_autolink_rules(md)
     md.use(footnote_plugin, inline=False)
     md.use(math_plugin)
     md.use(details_plugin)
     md.use(anchors_plugin, min_level=1, max_level=4, slug_func=heading_id, permalink=True,
            permalinkSymbol="#", permalinkBefore=False)
+    md.core.ruler.before("anchor", "heading_ids", _heading_ids)
     md.use(postprocess_plugin)
     return md
+
+
+def _heading_ids(state: StateCore) -> None:
+    """Give headings up to ``####`` their ids before the anchors plugin does. The ids are the
+    plugin's (the first free one of ``slug``, ``slug-1``, ``slug-2`` …), but the plugin tries every
+    number from 1 for every heading: quadratic in repeated titles (fuzzing: 16,000 ``# x`` lines
+    took 50 s). Here the next number to try is remembered per slug."""
+    taken = {str(t.attrGet("id")) for t in state.tokens if t.type == "heading_open" and t.attrGet("id")}
+    next_number: dict[str, int] = {}
+    for i, token in enumerate(state.tokens):
+        if token.type != "heading_open" or token.attrGet("id") or int(token.tag[1]) > 4:
+            continue
+        children = state.tokens[i + 1].children or [] if i + 1 < len(state.tokens) else []
+        slug = heading_id("".join(c.content for c in children if c.type in ("text", "code_inline")))
+        unique = slug
+        if unique in taken:
+            n = next_number.get(slug, 1)
+            while f"{slug}-{n}" in taken:
+                n += 1
+            next_number[slug] = n + 1
+            unique = f"{slug}-{n}"
+        taken.add(unique)
+        token.attrSet("id", unique)
+
+
+_PROTOCOLS = ("http", "https", "mailto", "xmpp")
+_AUTOLINK_WINDOW = 8192  # characters a bare URL or e-mail address may have
+
+
+def _bound_autolink_rules(md: MarkdownIt) -> None:
+    """The GFM autolink plugin's rules for ``:`` (``https:``, ``mailto:``) and ``@`` (bare e-mail)
+    copy the rest of the paragraph at every ``:`` or ``@``, and the ``:`` rule searches all the
+    text before it with a regular expression: quadratic in the paragraph (fuzzing: 64 KB of
+    ``a:`` took 30 s, of ``:smile:`` 15 s). They are only run where a link can start, on the
+    next 8,192 characters, and the ``:`` rule sees only the end of the text before it (enough for
+    a scheme name). In silent mode (link labels) both always answer no, so they are not run."""
+    def bounded(rule, can_start, trim):
+        def run(state: StateInline, silent: bool) -> bool:
+            if silent or not can_start(state):
+                return False
+            if trim and len(state.pending) > 64:  # emit the text before as it is; fragments_join rejoins it
+                pending = state.pending
+                state.pending = pending[:-16]
+                state.pushPending()
+                state.pending = pending[-16:]
+            pos_max = state.posMax
+            state.posMax = min(pos_max, state.pos + _AUTOLINK_WINDOW)
+            try:
+                return rule(state, silent)
+            finally:
+                state.posMax = pos_max
+        return run
+
+    guards = {"gfm_autolink_protocol": (lambda state: state.pending.endswith(_PROTOCOLS), True),
+              "gfm_autolink_email": (lambda state: _EMAIL_LOCAL.match(state.pending[-1:]) is not None, False)}
+    for name, (can_start, trim) in guards.items():
+        index = md.inline.ruler.__find__(name)
+        if index >= 0:  # (a later plugin version may have renamed or fixed it)
+            rule = md.inline.ruler.__rules__[index]
+            md.inline.ruler.at(name, bounded(rule.fn, can_start, trim), {"alt": list(rule.alt)})
 
 
 class NoteRenderer:
@@ -64,7 +129,7 @@ class NoteRenderer:
         if note.summary:
             excerpt = f"<p>{html.escape(note.summary)}</p>"
         else:
-            excerpt = self._first_paragraph(tokens, env)
+            excerpt = self._first_paragraph(tokens, env).replace(PIPE_STAND_IN, "|")
         if self.safe:
             body_html, excerpt = sanitize(body_html), sanitize(excerpt)
         return RenderedNote(
@@ -92,5 +157,6 @@ def _headings(tokens: list[Token]) -> list[tuple[int, str, str]]:
             inline = tokens[i + 1]
             text = "".join(c.content for c in (inline.children or []) if c.type in ("text", "code_inline"))
             if ident:
-                found.append((int(token.tag[1]), str(ident), text.strip()))
+                found.append((int(token.tag[1]), str(ident).replace(PIPE_STAND_IN, "|"),
+                              text.strip().replace(PIPE_STAND_IN, "|")))
     return found

@@ -60,6 +60,9 @@ def safe_path(root: Path, request_path: str) -> Path | None:
 class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: when a rebuild makes dozens of open pages reload at once
+    # while the rebuild holds the CPU, connections overflowed it and waited seconds for SYN retries.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], root: Path, hub: EventHub, script: bytes) -> None:
         self.site_root = root
