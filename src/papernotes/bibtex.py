@@ -156,6 +156,8 @@ _NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 
 def ascii_fold(text: str) -> str:
     """``Dessì`` -> ``Dessi``, ``Łukasz`` -> ``Lukasz``; characters without a Latin form are dropped."""
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(c for c in text if c.isascii() and not unicodedata.combining(c))
 

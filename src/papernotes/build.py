@@ -73,8 +73,11 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
     cache = _open_cache(project) if use_cache else None
     inputs = Inputs.scan(project, search)
     last = cache.last_build() if cache is not None else None
-    if last is not None and last.fingerprint == inputs.fingerprint and _site_is(output_dir, last):
+    site_intact = last is not None and _site_is(output_dir, last)
+    if last is not None and last.fingerprint == inputs.fingerprint and site_intact:
         return _up_to_date(project, last, started)
+    if cache is not None:
+        project.attach_cache(cache)  # the cached notes: read only now that they are needed
     try:
         staging = Staging.create(output_dir)
     except OSError as exc:
@@ -84,8 +87,10 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
     committed = False
     try:
         report = None
-        if last is not None and last.theme == inputs.theme and _site_is(output_dir, last) and project.restore(last.assets):
+        prefilled = False
+        if last is not None and last.theme == inputs.theme and site_intact and project.restore(last.assets):
             _prefill(staging, output_dir, last.manifest)
+            prefilled = True
             report = project.refresh(staging, inputs.changed_since(last, project))
         if report is None:
             if cache is not None:
@@ -101,6 +106,7 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
         notes_changed = report.full or any(p.startswith("notes/") and p.endswith(".html")
                                            for p in report.written + report.removed)
         index_dir = staging.path / INDEX_DIR
+        index_touched = True
         if not search and index_dir.exists():
             shutil.rmtree(index_dir)
         elif search and not report.template_failed and (notes_changed or not index_dir.exists()):
@@ -113,6 +119,8 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(index_dir))
                 result.diagnostics.warn("search", None, f"search index not built: {index.problem}; "
                                         "the site works without search")
+        else:
+            index_touched = False
         if report.template_failed or (strict and result.diagnostics.items):
             staging.discard()
         else:
@@ -120,7 +128,13 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
             staging.commit()
             committed = result.written = True
             if cache is not None:
-                _remember(cache, project, inputs, output_dir, build_id, result)
+                # After a prefilled build that left the index alone, only the files it wrote or
+                # removed differ from the last manifest: no walk over the whole site.
+                manifest = None
+                if prefilled and not index_touched:
+                    assert last is not None
+                    manifest = _updated_manifest(output_dir, last.manifest, report.written, report.removed)
+                _remember(cache, project, inputs, output_dir, build_id, result, manifest)
     except OSError as exc:  # a full or read-only disk, a folder that cannot be written: no traceback
         staging.discard()
         if committed:
@@ -201,7 +215,6 @@ def _low_on_space(folder: Path, needed: int = 4 * 1024 * 1024) -> bool:
 def _open_cache(project: Project) -> BuildCache | None:
     cache = BuildCache(project.root / CACHE_DIR, safe=project.safe)
     cache.open()
-    project.attach_cache(cache)
     return cache
 
 
@@ -210,9 +223,10 @@ def _site_is(output_dir: Path, last: LastBuild) -> bool:
     size and modification time (a file edited or written by anything else differs)."""
     if last.output_dir != str(output_dir) or not (output_dir / MARKER).exists():
         return False
+    base = str(output_dir) + os.sep
     for rel, stamp in last.manifest.items():
         try:
-            st = (output_dir / rel).stat()
+            st = os.stat(base + rel)
         except OSError:
             return False
         if f"{st.st_mtime_ns}:{st.st_size}" != stamp:
@@ -236,23 +250,39 @@ def _prefill(staging: Staging, output_dir: Path, manifest: dict[str, str]) -> No
 
 def _manifest(output_dir: Path) -> dict[str, str]:
     found = {}
-    for dirpath, _dirs, filenames in os.walk(output_dir):
-        for name in filenames:
-            path = Path(dirpath) / name
-            rel = path.relative_to(output_dir).as_posix()
-            if rel != MARKER:
-                st = path.stat()
-                found[rel] = f"{st.st_mtime_ns}:{st.st_size}"
+    todo = [("", str(output_dir))]
+    while todo:
+        prefix, folder = todo.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((rel + "/", entry.path))
+                elif rel != MARKER:
+                    st = entry.stat(follow_symlinks=False)
+                    found[rel] = f"{st.st_mtime_ns}:{st.st_size}"
     return found
 
 
+def _updated_manifest(output_dir: Path, manifest: dict[str, str], written: list[str],
+                      removed: list[str]) -> dict[str, str]:
+    updated = dict(manifest)
+    for rel in removed:
+        updated.pop(rel, None)
+    for rel in written:
+        st = (output_dir / rel).stat()
+        updated[rel] = f"{st.st_mtime_ns}:{st.st_size}"
+    return updated
+
+
 def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: Path, build_id: str,
-              result: BuildResult) -> None:
+              result: BuildResult, manifest: dict[str, str] | None = None) -> None:
     entries, keep = project.cache_entries()
     cache.store_notes(entries, keep)
     assets = {p: s for p, s in inputs.files.items() if not p.lower().endswith((".md", ".markdown"))}
     cache.store_last_build(LastBuild(
-        inputs.fingerprint, str(output_dir), build_id, _manifest(output_dir), theme=inputs.theme, assets=assets,
+        inputs.fingerprint, str(output_dir), build_id, manifest if manifest is not None else _manifest(output_dir),
+        theme=inputs.theme, assets=assets,
         notes=result.notes, pages=result.pages, failed=result.failed_notes,
         diagnostics=[[d.severity.value, d.file, d.line, d.message] for d in result.diagnostics.items]))
 

@@ -155,8 +155,8 @@ class BuildCache:
             return {}
         return found
 
-    def _reader(self) -> sqlite3.Connection | None:
-        """The connection to read with; a forked worker opens its own (SQLite connections must not
+    def _connection(self) -> sqlite3.Connection | None:
+        """This process's connection; a forked worker opens its own (SQLite connections must not
         cross a fork)."""
         if self._db is None:
             return None
@@ -169,7 +169,7 @@ class BuildCache:
         return self._db
 
     def load_html(self, path: str) -> str | None:
-        db = self._reader()
+        db = self._connection()
         if db is None:
             return None
         try:
@@ -186,23 +186,23 @@ class BuildCache:
     def store_notes(self, entries: Iterable[tuple[str, str, Any, str]], keep: set[str] | None) -> None:
         """Write (path, stamp, payload, html) rows; remove rows for paths not in ``keep`` (None:
         remove nothing)."""
-        if self._db is None:
+        db = self._connection()
+        if db is None:
             return
+        rows = []
+        for path, stamp, payload, html in entries:  # pickled before the write lock is taken
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            rows.append((path, stamp, data, html.encode("utf-8"), _digest(data)))
         try:
-            self._db.execute("BEGIN")
-            for path, stamp, payload, html in entries:
-                data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-                self._db.execute("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?)",
-                                 (path, stamp, data, html.encode("utf-8"), _digest(data)))
+            db.execute("BEGIN IMMEDIATE")  # workers of one build write side by side: wait, don't fail
+            db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?)", rows)
             if keep is not None:
-                known = [row[0] for row in self._db.execute("SELECT path FROM notes")]
-                for path in known:
-                    if path not in keep:
-                        self._db.execute("DELETE FROM notes WHERE path = ?", (path,))
-            self._db.execute("COMMIT")
+                known = [row[0] for row in db.execute("SELECT path FROM notes")]
+                db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in known if p not in keep])
+            db.execute("COMMIT")
         except sqlite3.Error:
             try:
-                self._db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
 

@@ -12,7 +12,7 @@ import errno
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
@@ -51,6 +51,11 @@ class Staging:
     output: Path
     path: Path
     lock: int | None = None  # a descriptor holding a lock on the folder while this build lives
+    _folders: set[str] = field(default_factory=set, repr=False)  # folders known to exist
+
+    @property
+    def _root(self) -> str:
+        return str(self.path)
 
     @classmethod
     def create(cls, output: Path) -> "Staging":
@@ -71,22 +76,30 @@ class Staging:
         return cls(output, path, lock)
 
     def write(self, rel: str, data: bytes) -> None:
-        target = self._target(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _unlink(target)  # it may be a hard link to the published site's file: never write through it
-        target.write_bytes(data)
+        target = self._prepare(rel)
+        with open(target, "wb") as file:
+            file.write(data)
 
     def copy(self, rel: str, source: Path) -> None:
+        shutil.copyfile(source, self._prepare(rel))
+
+    def _prepare(self, rel: str) -> str:
+        """The staged file's path, its folder made; a file already there (a hard link to the
+        published site's file, from a prefill) unlinked, so that nothing is written through it."""
         target = self._target(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _unlink(target)
-        shutil.copyfile(source, target)
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        _unlink(Path(target))
+        return target
 
     def remove(self, rel: str) -> None:
         """Remove a file carried over (hard-linked) from the previous site, and emptied folders."""
-        target = self._target(rel)
+        target = Path(self._target(rel))
         _unlink(target)
-        folder, root = target.parent, self.path.resolve()
+        self._folders.clear()  # a folder below may go
+        folder, root = target.parent, Path(self._root)
         while folder != root and root in folder.parents:
             try:
                 folder.rmdir()
@@ -94,11 +107,13 @@ class Staging:
                 break
             folder = folder.parent
 
-    def _target(self, rel: str) -> Path:
-        target = (self.path / rel).resolve()
-        if self.path.resolve() not in target.parents:
+    def _target(self, rel: str) -> str:
+        """``rel`` below the staging folder, checked by its text: the folder is ours, made afresh
+        by this build, so no symbolic link inside it can lead elsewhere."""
+        clean = os.path.normpath(rel)
+        if os.path.isabs(clean) or clean == ".." or clean.startswith("../") or clean in ("", "."):
             raise OutputError(f"refusing to write '{rel}' outside the output folder")
-        return target
+        return os.path.join(self._root, clean)
 
     def commit(self) -> None:
         """Swap the staged site in for the old one; remove the old one afterwards."""

@@ -1,7 +1,7 @@
 """A cold build spread over worker processes.
 
-The parent loads every note (metadata is needed for the site's structure) and builds the site
-model; then forked workers — which inherit that model, the theme and the output folder, so nothing
+Forked workers read and validate the note files (the parent needs every note's metadata for the
+site's structure, so they come back to it); the parent builds the site model; then forked workers — which inherit that model, the theme and the output folder, so nothing
 big is sent to them — render note bodies and write each note's page at once, sending back only
 what list pages need (the excerpt, headings, links looked at, diagnostics). A second round of
 workers writes the other pages. The files are byte-for-byte those of a single-process build
@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, Diagnostics
@@ -48,7 +49,6 @@ class NoteResult:
     key: str
     rendered: RenderedNote  # without the body's HTML
     diagnostics: list[Diagnostic]
-    html: str | None = None  # a fresh rendering's HTML, for the build cache (None: it came from there)
     written: list[str] = field(default_factory=list)
     template_errors: list[Diagnostic] = field(default_factory=list)
 
@@ -117,6 +117,7 @@ def _render_chunk(keys: list[str]) -> list[NoteResult]:
     project, ctx = state.project, state.ctx
     targets = project._targets()
     results = []
+    fresh: list[tuple[str, str, object, str]] = []  # rows for the build cache, written from here
     for key in keys:
         record = state.records.get(key)
         assert record is not None and record.note is not None
@@ -131,7 +132,10 @@ def _render_chunk(keys: list[str]) -> list[NoteResult]:
             diagnostics_items = diagnostics.items
             fresh_html = rendered.html
         ctx.rendered[key] = rendered
-        result = NoteResult(key, replace(rendered, html=None), diagnostics_items, fresh_html)
+        result = NoteResult(key, replace(rendered, html=None), diagnostics_items)
+        if fresh_html is not None and record.stamp is not None and project.cache is not None:
+            record.rendered, record.render_diagnostics = result.rendered, diagnostics_items
+            fresh.append((str(record.source), record.stamp, project._cache_payload(record, targets), fresh_html))
         page = state.note_pages.get(key)
         if page is not None and page.render is not None:
             try:
@@ -141,6 +145,8 @@ def _render_chunk(keys: list[str]) -> list[NoteResult]:
                 result.template_errors.append(template_error(exc, page.path, project.theme))
         del ctx.rendered[key]  # keep the worker's memory flat too
         results.append(result)
+    if fresh and project.cache is not None:
+        project.cache.store_notes(fresh, keep=None)
     return results
 
 
@@ -167,6 +173,23 @@ def _write_chunk(paths: list[str]) -> OutputsResult:
 def _chunks(items: list, count: int) -> list[list]:
     size = max(1, -(-len(items) // count))
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _load_chunk(paths: list[str]) -> list:
+    state = _WORKER
+    assert state is not None
+    return [state.project._read(Path(p)) for p in paths]
+
+
+def load_notes(project: "Project", paths: list[Path], jobs: int) -> list:
+    """``project._read`` of every path, spread over workers; NoteRecords in the order of ``paths``."""
+    context = multiprocessing.get_context("fork")
+    state = WorkerState(project, None, None, {}, {}, {})  # type: ignore[arg-type]
+    records: list = []
+    with context.Pool(jobs, initializer=_init_worker, initargs=(state,)) as pool:
+        for part in pool.imap(_load_chunk, _chunks([str(p) for p in paths], jobs * 8)):
+            records.extend(part)
+    return records
 
 
 def render_and_write_notes(state: WorkerState, jobs: int) -> list[NoteResult]:

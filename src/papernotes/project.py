@@ -209,8 +209,6 @@ class Project:
         gc.freeze()  # the workers share the parent's pages copy-on-write; don't let gc touch them
         by_key = {r.note.key: r for r in self.records.values() if r.note is not None}
         state = parallel.WorkerState(self, ctx, writer, by_path, note_pages, by_key)
-        fresh: list[tuple[str, str, Any, str]] = []
-        targets = self._targets()
         for result in parallel.render_and_write_notes(state, self.jobs):
             record = by_key[result.key]
             record.rendered = result.rendered
@@ -218,17 +216,7 @@ class Project:
             ctx.rendered[result.key] = result.rendered
             report.written.extend(result.written)
             self.template_diagnostics.extend(result.template_errors)
-            if result.html is not None and record.stamp is not None and self.cache is not None:
-                # Into the cache now, so that page bodies do not pile up here.
-                record.from_cache = False
-                fresh.append((str(record.source), record.stamp, self._cache_payload(record, targets), result.html))
-                if len(fresh) >= 500:
-                    self.cache.store_notes(fresh, keep=None)
-                    fresh = []
-            else:
-                record.from_cache = True  # its cache row is current
-        if fresh and self.cache is not None:
-            self.cache.store_notes(fresh, keep=None)
+            record.from_cache = True  # the worker wrote its cache row (or it came from there)
         report.rendered_notes = len(by_key)
         rest = [o.path for o in outputs if o.body_of is None]
         written = parallel.write_outputs(state, rest, self.jobs)
@@ -273,8 +261,14 @@ class Project:
             return
         note_paths, asset_paths = self._walk(self.notes_dir)
         self.assets = {Path(os.path.normpath(p)) for p in asset_paths}
-        for path in note_paths:
-            self._load(Path(os.path.normpath(path)))
+        paths = [Path(os.path.normpath(p)) for p in note_paths]
+        uncached = sum(1 for p in paths if str(p) not in self.cached)  # cached ones cost nothing to read
+        if self.jobs > 1 and uncached >= parallel.MIN_NOTES and parallel.can_fork():
+            for record in parallel.load_notes(self, paths, self.jobs):
+                self.records[record.source] = record
+        else:
+            for path in paths:
+                self._load(path)
         self._dedupe()
         if render:
             self._render([r for r in self.records.values() if r.note is not None])
@@ -454,6 +448,12 @@ class Project:
 
     # -- shared steps -----------------------------------------------------------------------------
     def _load(self, path: Path) -> NoteRecord:
+        record = self._read(path)
+        self.records[path] = record
+        return record
+
+    def _read(self, path: Path) -> NoteRecord:
+        """The note file at ``path``, validated (or its errors), from the cache when unchanged."""
         assert self.config is not None
         record = NoteRecord(source=path, note=None, stamp=file_stamp(path))
         shown = display_path(path, self.root)
@@ -461,7 +461,6 @@ class Project:
         if cached is not None and cached.stamp == record.stamp and record.stamp is not None:
             note, _slim, load_diagnostics, _render_diagnostics, _states = cached.payload
             record.note, record.load_diagnostics, record.from_cache = note, list(load_diagnostics), True
-            self.records[path] = record
             return record
         try:
             record.note = load_note(path, self.root, self.notes_dir)
@@ -472,7 +471,6 @@ class Project:
             record.load_diagnostics.append(_error(shown, exc.line, exc.message))
         except OSError as exc:
             record.load_diagnostics.append(_error(shown, None, f"cannot be read: {exc.strerror or exc}"))
-        self.records[path] = record
         return record
 
     def _dedupe(self) -> list[Note]:

@@ -50,6 +50,9 @@ class Theme:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # A template change makes a new environment (a full rebuild): no stat of the template
+            # file each time a page includes it (thousands per build).
+            auto_reload=False,
         )
         return env
 

@@ -237,14 +237,18 @@ def site_pages(ctx: EmitContext) -> list[tuple[str, Note | None]]:
 
 
 def sitemap(ctx: EmitContext) -> bytes:
+    """Written as text, not through ElementTree: the file lists every page and is written again
+    after every note edit (its ``lastmod`` times), so it is on the path of each rebuild."""
     config = ctx.site.config
-    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    parts = ["<?xml version='1.0' encoding='utf-8'?>\n", f'<urlset xmlns="{SITEMAP_NS}">\n']
     for path, note in site_pages(ctx):
-        url = _sub(urlset, "url")
-        _sub(url, "loc", config.absolute_url(path))
-        if note is not None:
-            _sub(url, "lastmod", iso(note_updated(note)))
-    return _serialize(urlset)
+        loc = html.escape(xml_text(config.absolute_url(path)), quote=False)
+        if note is None:
+            parts.append(f"  <url>\n    <loc>{loc}</loc>\n  </url>\n")
+        else:
+            parts.append(f"  <url>\n    <loc>{loc}</loc>\n    <lastmod>{iso(note_updated(note))}</lastmod>\n  </url>\n")
+    parts.append("</urlset>\n")
+    return "".join(parts).encode("utf-8")
 
 
 class Sitemap:

@@ -14,13 +14,14 @@ class NotePages:
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
+        bases = {note.key: citation_base_key(note) for note in ctx.site.notes}
         citation_groups: dict[str, set[str]] = {}
         for note in ctx.site.notes:
-            citation_groups.setdefault(citation_base_key(note), set()).add(note.key)
+            citation_groups.setdefault(bases[note.key], set()).add(note.key)
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
             deps = {note.key} | {n.key for n in (previous, following) if n is not None}
-            deps |= citation_groups[citation_base_key(note)]
+            deps |= citation_groups[bases[note.key]]
 
             def render(note=note, previous=previous, following=following) -> bytes:
                 return ctx.render_page(
