@@ -196,24 +196,43 @@ def citation_base_key(note: Note) -> str:
     return own.key.casefold() if own is not None else generated_base_key(note)
 
 
+class BaseKeys:
+    """:func:`citation_base_key` per note, remembered while the note's key inputs stay the same
+    (the note pages' dependencies and every Cite block ask for all of them)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[tuple, str]] = {}
+
+    def __call__(self, note: Note) -> str:
+        extra = note.extra.get("bibtex") if isinstance(note.extra, dict) else None
+        inputs = (note.title, note.authors, note.year, extra if isinstance(extra, str) else repr(extra))
+        known = self._known.get(note.key)
+        if known is not None and known[0] == inputs:
+            return known[1]
+        base = citation_base_key(note)
+        self._known[note.key] = (inputs, base)
+        return base
+
+
 def key_hash(note_key: str, length: int = 4) -> str:
     """A short lower-case base32 digest of a note key (its path below notes/), stable forever."""
     digest = hashlib.sha256(note_key.encode("utf-8")).digest()
     return base64.b32encode(digest).decode("ascii").lower()[:length]
 
 
-def citation_keys(notes: Iterable[Note]) -> dict[str, str]:
+def citation_keys(notes: Iterable[Note], base_of: Callable[[Note], str] = citation_base_key) -> dict[str, str]:
     """Note key -> citation key, unique (letter case ignored) and independent of the order of
-    ``notes``; see the module docstring for the scheme."""
+    ``notes``; see the module docstring for the scheme. ``base_of``: :func:`citation_base_key`
+    or a :class:`BaseKeys` that remembers it."""
     ordered = sorted(notes, key=lambda n: n.key)
     own_keys: dict[str, str] = {}
     groups: dict[str, list[Note]] = {}
     for note in ordered:
-        own, _ = _parse_own(note)
-        if own is not None:
-            own_keys[note.key] = own.key
-        group = own.key.casefold() if own is not None else generated_base_key(note)
-        groups.setdefault(group, []).append(note)
+        if isinstance(note.extra, dict) and note.extra.get("bibtex") is not None:
+            own, _ = _parse_own(note)
+            if own is not None:
+                own_keys[note.key] = own.key
+        groups.setdefault(base_of(note), []).append(note)
 
     fixed: dict[str, str] = {}
     suffixed: dict[str, str] = {}  # note key -> stem that gets a hash

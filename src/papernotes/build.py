@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import CACHE_DIR, BuildCache, LastBuild, file_stamp, render_version
-from .loader import walk
 from .output import MARKER, OutputError
 from .search import INDEX_DIR
 from .theme import Theme
@@ -174,7 +173,7 @@ class Inputs:
                 for name in sorted(filenames):
                     path = os.path.join(dirpath, name)
                     parts.append(f"{path}={file_stamp(Path(path))}")
-        notes, assets = walk(project.notes_dir, follow_symlinks=project.config.follow_symlinks)
+        notes, assets = project.walk_notes()  # also what restoring from the cache needs
         files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets}
         return cls(hashlib.sha256("\n".join(parts).encode()).hexdigest(), files, search)
 
@@ -236,16 +235,18 @@ def _site_is(output_dir: Path, last: LastBuild) -> bool:
 
 def _prefill(staging: Staging, output_dir: Path, manifest: dict[str, str]) -> None:
     """Hard-link the published files into the staging folder; writes there replace, never modify."""
-    made: set[Path] = set()
+    made: set[str] = set()
+    source_root, target_root = str(output_dir) + os.sep, str(staging.path) + os.sep
     for rel in manifest:
-        target = staging.path / rel
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+        target = target_root + rel
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
         try:
-            os.link(output_dir / rel, target)
+            os.link(source_root + rel, target)
         except OSError:
-            shutil.copyfile(output_dir / rel, target)
+            shutil.copyfile(source_root + rel, target)
 
 
 def _manifest(output_dir: Path) -> dict[str, str]:

@@ -84,8 +84,9 @@ class RefreshReport:
 
 class Project:
     def __init__(self, root: Path, output: Path | None = None, check_output: bool = True, jobs: int = 1,
-                 safe: bool = False) -> None:
+                 safe: bool = False, long_lived: bool = False) -> None:
         self.root = root.resolve()
+        self.long_lived = long_lived  # kept for many refreshes (serve), not one build
         self.jobs = jobs  # worker processes for a full build (1: everything in this process)
         self.output_override = output
         self.check_output = check_output
@@ -108,6 +109,7 @@ class Project:
         self.row_cache = RowCache()
         self.ctx: EmitContext | None = None
         self.pages = 0  # HTML pages among the outputs
+        self.walked: tuple[list[Path], list[Path]] | None = None  # walk_notes() of this build
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -159,10 +161,11 @@ class Project:
             assert changed is not None
             report = self._incremental(writer, changed)
         report.seconds = time.perf_counter() - started
-        # What the site holds now lives long: move it out of the collector's way, so that the
-        # next rebuild does not pay for full garbage-collection passes over thousands of notes.
-        gc.collect(1)
-        gc.freeze()
+        if self.long_lived:
+            # What the site holds now lives long: move it out of the collector's way, so that the
+            # next rebuild does not pay for full garbage-collection passes over thousands of notes.
+            gc.collect(1)
+            gc.freeze()
         return report
 
     def _needs_full(self, changed: set[Path]) -> bool:
@@ -257,7 +260,8 @@ class Project:
                 self.records[Path(path)] = NoteRecord(Path(path), note, list(load_diagnostics),
                                                       stamp=cached.stamp, from_cache=True)
             self._dedupe()
-            self._walk(self.notes_dir)  # only for the links it leaves out (their warnings)
+            if self.walked is None:
+                self._walk(self.notes_dir)  # only for the links it leaves out (their warnings)
             return
         note_paths, asset_paths = self._walk(self.notes_dir)
         self.assets = {Path(os.path.normpath(p)) for p in asset_paths}
@@ -416,6 +420,11 @@ class Project:
                     affected.add(path)
         self.skipped_links = {p for p in self.skipped_links if os.path.islink(p) and self._left_out(p)}
         return affected, reloaded, before
+
+    def walk_notes(self) -> tuple[list[Path], list[Path]]:
+        """The note and asset files of the notes folder now (remembered for ``restore``)."""
+        self.walked = self._walk(self.notes_dir)
+        return self.walked
 
     def _walk(self, folder: Path) -> tuple[list[Path], list[Path]]:
         """``walk`` with the site's rule for symbolic links; remembers the links it leaves out."""

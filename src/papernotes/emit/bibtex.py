@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..bibtex import (Citation, bibliography, citation_keys, entry_inputs, entry_text, generated_base_key,
-                      own_entry)
+from ..bibtex import BaseKeys, Citation, bibliography, citation_keys, entry_inputs, entry_text, own_entry
 from ..model import Note
 from . import TIMES, Output
 from .context import EmitContext
@@ -18,7 +17,7 @@ class BibliographyFile:
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # Registered here, before any page is rendered (every emitter's outputs are collected first).
         texts = EntryTexts.of(ctx)
-        ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts)
+        ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx))
         # Every note, and TIMES: the file also shows fields that lists do not (arXiv id, DOI,
         # links, an own ``bibtex:`` entry), so it is written again whenever any note file changed.
         deps = frozenset(note.key for note in ctx.site.notes)
@@ -28,6 +27,15 @@ class BibliographyFile:
             return bibliography(ctx.site.notes, texts.text).encode("utf-8")
 
         return [Output("papers.bib", deps, render)]
+
+
+def base_keys(ctx: EmitContext) -> BaseKeys:
+    """The site's :class:`BaseKeys`, kept on the Jinja environment (as long as the templates)."""
+    found = getattr(ctx.env, "papernotes_base_keys", None)
+    if not isinstance(found, BaseKeys):
+        found = BaseKeys()
+        setattr(ctx.env, "papernotes_base_keys", found)
+    return found
 
 
 class EntryTexts:
@@ -72,19 +80,19 @@ class CitationLookup:
     key inputs they were computed from (a rebuild that re-rendered only its page).
     """
 
-    def __init__(self, notes: list[Note], texts: EntryTexts | None = None) -> None:
+    def __init__(self, notes: list[Note], texts: EntryTexts | None = None, bases: BaseKeys | None = None) -> None:
         self._notes = notes
         self._texts = texts or EntryTexts()
+        self._bases = bases or BaseKeys()
         self._keys: dict[str, str] | None = None
         self._stamps: dict[str, str] = {}
 
-    @staticmethod
-    def _stamp(note: Note) -> str:
-        own = own_entry(note)
-        return "own:" + own.key if own is not None else generated_base_key(note)
+    def _stamp(self, note: Note) -> str:
+        own = own_entry(note) if note.extra.get("bibtex") is not None else None
+        return "own:" + own.key if own is not None else self._bases(note)
 
     def _refresh(self) -> dict[str, str]:
-        self._keys = citation_keys(self._notes)
+        self._keys = citation_keys(self._notes, self._bases)
         self._stamps = {note.key: self._stamp(note) for note in self._notes}
         return self._keys
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..bibtex import citation_base_key
 from . import Output
+from .bibtex import base_keys
 from .context import EmitContext
 
 
@@ -14,7 +14,8 @@ class NotePages:
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
-        bases = {note.key: citation_base_key(note) for note in ctx.site.notes}
+        base_of = base_keys(ctx)
+        bases = {note.key: base_of(note) for note in ctx.site.notes}
         citation_groups: dict[str, set[str]] = {}
         for note in ctx.site.notes:
             citation_groups.setdefault(bases[note.key], set()).add(note.key)

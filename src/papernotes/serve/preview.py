@@ -70,7 +70,7 @@ class PreviewServer:
         self.site_dir = Path(tempfile.mkdtemp(prefix="papernotes-serve-"))
         try:
             writer = SiteDirectory.create(self.site_dir)
-            self.project = Project(self.options.root, output=self.site_dir, check_output=False,
+            self.project = Project(self.options.root, output=self.site_dir, check_output=False, long_lived=True,
                                    safe=self.options.safe)
             self._writer = writer
             started = time.perf_counter()
