@@ -450,6 +450,54 @@ def test_a_doi_or_own_entry_edit_rewrites_papers_bib_and_the_note_page(tmp_path)
     assert 'id="bibtex-kingma-adam"' in (out / "notes" / "b.html").read_text(encoding="utf-8")
 
 
+
+def test_a_note_joining_or_leaving_a_citation_group_rewrites_the_others_pages(tmp_path):
+    """A note's key depends on who shares its base key: an edit of one note moves the keys shown on
+    the other notes' pages, and the rebuilt site equals a fresh build."""
+    lora = front(title='"LoRA: Low-Rank Adaptation"', authors="[Edward J. Hu]", year=2022, category="Aaa")
+    write(tmp_path, "a", lora)
+    lora = lora.replace("category: Aaa", "category: Zzz")  # far apart: not each other's neighbours
+    for n in range(3):
+        write(tmp_path, f"m{n}", front(title=f"Filler {n}", category="Mmm"))
+    b = write(tmp_path, "b", front(title="Adam", authors="[Diederik P. Kingma]", year=2015, category="Zzz"))
+    out = tmp_path / "out"
+    writer = SiteDirectory.create(out)
+    project = Project(tmp_path, output=out, check_output=False)
+    project.refresh(writer, None)
+    page_a = out / "notes" / "a.html"
+    assert 'id="bibtex-hu2022lora"' in page_a.read_text(encoding="utf-8")
+
+    b.write_text(lora, encoding="utf-8")  # b joins a's group: both get a suffix
+    report = project.refresh(writer, {b})
+    assert "notes/a.html" in report.written
+    suffixed = "hu2022lora-" + key_hash("a")
+    assert f'id="bibtex-{suffixed}"' in page_a.read_text(encoding="utf-8")
+    assert_same_as_fresh_build(tmp_path, out)
+
+    b.write_text(front(title="Adam", authors="[Diederik P. Kingma]", year=2015, category="Zzz"),
+                 encoding="utf-8")  # and leaves
+    report = project.refresh(writer, {b})
+    assert "notes/a.html" in report.written
+    assert 'id="bibtex-hu2022lora"' in page_a.read_text(encoding="utf-8")
+    assert_same_as_fresh_build(tmp_path, out)
+
+    b.unlink()  # a deleted member leaves too
+    write(tmp_path, "c", lora)
+    project.refresh(writer, {b, tmp_path / "notes" / "c.md"})
+    assert f'id="bibtex-{suffixed}"' in page_a.read_text(encoding="utf-8")
+    assert_same_as_fresh_build(tmp_path, out)
+
+
+def assert_same_as_fresh_build(root: Path, out: Path) -> None:
+    fresh = root / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    Project(root, output=fresh, check_output=False).refresh(SiteDirectory.create(fresh), None)
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    mine, theirs = files(out), files(fresh)
+    differing = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+    assert differing == [], differing
+
 # -- browser ----------------------------------------------------------------------------------------------
 
 def test_copy_button_copies_the_entry(browser, serve_directory, example_build):

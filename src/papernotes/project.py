@@ -27,11 +27,11 @@ from typing import Any, Protocol
 
 import jinja2
 
-from .bibtex import own_entry_problem
+from .bibtex import citation_base_key, own_entry_problem
 from .cache import BuildCache, CachedNote, file_stamp
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
-from .emit import TIMES, EmitContext, Output, default_emitters
+from .emit import TIMES, EmitContext, Output, citation_group, default_emitters
 from .emit.context import RowCache
 from .loader import (display_path, dedupe_slugs, is_ignored, is_note_file, leads_outside, load_note,
                      symlink_warning, walk)
@@ -303,6 +303,8 @@ class Project:
             if old is None or new is None or list_signature(old) != list_signature(new):
                 structure_same = False
                 row_changed.update(n.key for n in (old, new) if n is not None)
+                # the notes sharing its citation base key, before and after (their Cite blocks)
+                row_changed.update(citation_group(citation_base_key(n)) for n in (old, new) if n is not None)
             elif new is not old:
                 _update_in_place(old, new)  # lists and pages keep pointing at the same object
                 self.records[path].note = old

@@ -15,6 +15,14 @@ from .context import EmitContext
 TIMES = "@times"
 
 
+def citation_group(base_key: str) -> str:
+    """A pseudo note key for the notes sharing a citation base key: a note's key in its Cite
+    block depends on who else is in its group, so its page depends on this key, which changes
+    whenever a note joins or leaves the group (not on every member: that grew with the square
+    of the group's size)."""
+    return "@cite:" + base_key
+
+
 @dataclass(frozen=True)
 class Output:
     path: str  # site-relative, "/"-separated
@@ -42,4 +50,4 @@ def default_emitters() -> list[Emitter]:
             ThemeAssets(), NoteAssets()]
 
 
-__all__ = ["EmitContext", "Emitter", "Output", "TIMES", "default_emitters"]
+__all__ = ["EmitContext", "Emitter", "Output", "TIMES", "citation_group", "default_emitters"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from . import Output
+from . import Output, citation_group
 from .bibtex import base_keys
 from .context import EmitContext
 
@@ -15,14 +15,9 @@ class NotePages:
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
         base_of = base_keys(ctx)
-        bases = {note.key: base_of(note) for note in ctx.site.notes}
-        citation_groups: dict[str, set[str]] = {}
-        for note in ctx.site.notes:
-            citation_groups.setdefault(bases[note.key], set()).add(note.key)
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
-            deps = {note.key} | {n.key for n in (previous, following) if n is not None}
-            deps |= citation_groups[bases[note.key]]
+            deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
 
             def render(note=note, previous=previous, following=following) -> bytes:
                 return ctx.render_page(
