@@ -23,25 +23,26 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
 
-from .bibtex import citation_base_key, own_entry_problem
 from .cache import BuildCache, CachedNote, file_stamp
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
-from .emit import TIMES, EmitContext, Output, citation_group, default_emitters
-from .emit.context import RowCache
 from .loader import (display_path, dedupe_slugs, is_ignored, is_note_file, leads_outside, load_note,
                      symlink_warning, walk)
 from .model import Note, RenderedNote
 from . import parallel
 from .output import check_output_dir
-from .render import NoteRenderer
-from .render.links import LinkTargets
 from .site import build_site
 from .theme import Theme
+
+if TYPE_CHECKING:  # imported where used: a build with nothing changed never loads the renderer
+    from .emit import EmitContext, Output
+    from .emit.context import RowCache
+    from .render import NoteRenderer
+    from .render.links import LinkTargets
 
 #: Exceptions a template can raise while rendering (Jinja's own, and Python's from expressions).
 TEMPLATE_ERRORS = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
@@ -91,7 +92,7 @@ class Project:
         self.output_override = output
         self.check_output = check_output
         self.safe = safe  # --safe: note bodies' raw HTML is sanitised (notes one did not write)
-        self.renderer = NoteRenderer(safe=safe)
+        self._renderer: NoteRenderer | None = None
         self.config: SiteConfig | None = None
         self.config_diagnostics = Diagnostics()
         self.theme: Theme | None = None
@@ -106,10 +107,26 @@ class Project:
         self.records_need_html = False  # after a parallel build: bodies were rendered in workers
         self.cache: BuildCache | None = None
         self.cached: dict[str, CachedNote] = {}
-        self.row_cache = RowCache()
+        self._row_cache: RowCache | None = None
         self.ctx: EmitContext | None = None
         self.pages = 0  # HTML pages among the outputs
         self.walked: tuple[list[Path], list[Path]] | None = None  # walk_notes() of this build
+
+    @property
+    def renderer(self) -> NoteRenderer:
+        if self._renderer is None:
+            from .render import NoteRenderer
+
+            self._renderer = NoteRenderer(safe=self.safe)
+        return self._renderer
+
+    @property
+    def row_cache(self) -> RowCache:
+        if self._row_cache is None:
+            from .emit.context import RowCache
+
+            self._row_cache = RowCache()
+        return self._row_cache
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -280,6 +297,9 @@ class Project:
 
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
+        from .bibtex import citation_base_key
+        from .emit import TIMES, citation_group
+
         assert self.theme is not None
         notes_dir = self.notes_dir
         theme_assets_changed = any(
@@ -365,6 +385,8 @@ class Project:
         return self._finish(report, outputs)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
+        from .emit import TIMES
+
         if self.rewrite_all:
             return list(self.outputs.values())
         keys = row_changed | body_changed
@@ -475,6 +497,8 @@ class Project:
             return record
         try:
             record.note = load_note(path, self.root, self.notes_dir)
+            from .bibtex import own_entry_problem
+
             problem = own_entry_problem(record.note)
             if problem:
                 record.load_diagnostics.append(_warning(shown, record.note.line_of("bibtex"), problem))
@@ -489,6 +513,8 @@ class Project:
         return dedupe_slugs([r.note for r in self.records.values() if r.note is not None], self.slug_diagnostics)
 
     def _targets(self) -> LinkTargets:
+        from .render.links import LinkTargets
+
         return LinkTargets(
             root=self.root,
             notes_dir=self.notes_dir,
@@ -578,12 +604,16 @@ class Project:
     def _context(self) -> EmitContext:
         assert self.config is not None and self.theme is not None and self.env is not None
         notes = [r.note for r in self.records.values() if r.note is not None]
+        from .emit import EmitContext
+
         site = build_site(self.config, notes)
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
                            asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html)
 
     def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
+        from .emit import default_emitters
+
         outputs: dict[str, Output] = {}
         for emitter in default_emitters():
             for output in emitter.outputs(ctx):
