@@ -527,6 +527,12 @@ def test_symbolic_links_leading_outside_the_notes_are_not_followed(tmp_path):
     # the cached build says the same
     again = run_papernotes("build", "--root", root, "--no-search")
     assert again.returncode == 0 and "notes/linked: warning" in again.stderr
+    # and so does a build after an edit (restored from the cache, with the scan's walk of notes/)
+    note_a = root / "notes" / "a.md"
+    note_a.write_text(note_a.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    edited = run_papernotes("build", "--root", root, "--no-search")
+    assert edited.returncode == 0 and "notes/linked: warning" in edited.stderr, edited.stderr
+    assert _secrets_in(root / "site") == []
     # and with follow_symlinks they are followed
     (root / "papernotes.yaml").write_text("follow_symlinks: true\n", encoding="utf-8")
     followed = run_papernotes("build", "--root", root, "--no-search")

@@ -83,6 +83,13 @@ def test_one_edit_rewrites_only_what_it_touches(generated, tmp_path):
     assert untouched.stat().st_ino == inode  # an unchanged file is the same file, not rewritten
     assert "新的想法" in (root / "site" / "notes" / "batch-000" / "paper-000003.html").read_text()
     assert_same(without_marker(snapshot(root / "site")), clean_build(root, tmp_path / "clean"))
+    # the manifest that build left (updated, not re-walked) matches the site: the next build has
+    # nothing to do, and a page changed by hand afterwards is still noticed
+    assert build(BuildOptions(root=root, search=False, jobs=2)).up_to_date
+    page = root / "site" / "notes" / "batch-000" / "paper-000003.html"
+    page.write_text(page.read_text() + "<!-- by hand -->")
+    assert not build(BuildOptions(root=root, search=False, jobs=2)).up_to_date
+    assert "by hand" not in page.read_text()
 
 
 @pytest.mark.parametrize("seed", range(3))
