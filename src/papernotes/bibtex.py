@@ -228,10 +228,9 @@ def citation_keys(notes: Iterable[Note], base_of: Callable[[Note], str] = citati
     own_keys: dict[str, str] = {}
     groups: dict[str, list[Note]] = {}
     for note in ordered:
-        if isinstance(note.extra, dict) and note.extra.get("bibtex") is not None:
-            own, _ = _parse_own(note)
-            if own is not None:
-                own_keys[note.key] = own.key
+        own, _ = _parse_own(note)
+        if own is not None:
+            own_keys[note.key] = own.key
         groups.setdefault(base_of(note), []).append(note)
 
     fixed: dict[str, str] = {}

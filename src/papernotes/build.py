@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import CACHE_DIR, BuildCache, LastBuild, file_stamp, render_version
+from .cache import CACHE_DIR, BuildCache, LastBuild, file_stamp, render_version, stat_stamp
 from .output import MARKER, OutputError
 from .search import INDEX_DIR
 from .theme import Theme
@@ -228,7 +228,7 @@ def _site_is(output_dir: Path, last: LastBuild) -> bool:
             st = os.stat(base + rel)
         except OSError:
             return False
-        if f"{st.st_mtime_ns}:{st.st_size}" != stamp:
+        if stat_stamp(st) != stamp:
             return False
     return True
 
@@ -260,8 +260,7 @@ def _manifest(output_dir: Path) -> dict[str, str]:
                 if entry.is_dir(follow_symlinks=False):
                     todo.append((rel + "/", entry.path))
                 elif rel != MARKER:
-                    st = entry.stat(follow_symlinks=False)
-                    found[rel] = f"{st.st_mtime_ns}:{st.st_size}"
+                    found[rel] = stat_stamp(entry.stat(follow_symlinks=False))
     return found
 
 
@@ -271,8 +270,7 @@ def _updated_manifest(output_dir: Path, manifest: dict[str, str], written: list[
     for rel in removed:
         updated.pop(rel, None)
     for rel in written:
-        st = (output_dir / rel).stat()
-        updated[rel] = f"{st.st_mtime_ns}:{st.st_size}"
+        updated[rel] = stat_stamp((output_dir / rel).stat())
     return updated
 
 

@@ -51,12 +51,16 @@ def render_version(safe: bool = False) -> str:
     return ";".join(parts)
 
 
+def stat_stamp(st: os.stat_result) -> str:
+    """A file's modification time and size, as the cache and the site manifest compare them."""
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
 def file_stamp(path: Path) -> str | None:
     try:
-        st = path.stat()
+        return stat_stamp(path.stat())
     except OSError:
         return None
-    return f"{st.st_mtime_ns}:{st.st_size}"
 
 
 def _digest(data: bytes) -> str:

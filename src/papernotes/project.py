@@ -602,10 +602,10 @@ class Project:
         return True
 
     def _context(self) -> EmitContext:
-        assert self.config is not None and self.theme is not None and self.env is not None
-        notes = [r.note for r in self.records.values() if r.note is not None]
         from .emit import EmitContext
 
+        assert self.config is not None and self.theme is not None and self.env is not None
+        notes = [r.note for r in self.records.values() if r.note is not None]
         site = build_site(self.config, notes)
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,

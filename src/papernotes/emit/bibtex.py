@@ -88,7 +88,7 @@ class CitationLookup:
         self._stamps: dict[str, str] = {}
 
     def _stamp(self, note: Note) -> str:
-        own = own_entry(note) if note.extra.get("bibtex") is not None else None
+        own = own_entry(note)
         return "own:" + own.key if own is not None else self._bases(note)
 
     def _refresh(self) -> dict[str, str]:
