@@ -130,7 +130,7 @@ def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> N
 
 def run_serve(args: argparse.Namespace) -> int:
     import signal
-    import threading
+    import time
     import webbrowser
 
     from .serve import PreviewServer, ServeOptions
@@ -138,9 +138,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
     server = PreviewServer(ServeOptions(root=args.root, host=args.host, port=args.port, strict=args.strict,
                                         search=not args.no_search, safe=args.safe), sys.stdout)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C and kill: a clean stop, no traceback
-        signal.signal(signum, lambda *_: stop.set())
+    # Ctrl-C and kill: a clean stop, no traceback. The handler only appends to a list: it runs in
+    # the main thread between any two bytecodes, and one that took a lock (threading.Event.set)
+    # deadlocked when the signal came while the main thread itself held that lock in Event.wait.
+    stopping: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, _frame: stopping.append(signum))
     try:
         url = server.start()
     except (ServeError, OutputError) as exc:
@@ -152,8 +155,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.open:
         webbrowser.open(url)
     try:
-        while not stop.wait(0.5):
-            pass
+        while not stopping:
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:
