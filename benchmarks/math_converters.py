@@ -10,8 +10,8 @@ Converters compared (all produce MathML that the browser renders natively, no JS
 * ``latex2mathml``               latex2mathml.converter.convert
 * ``pykatex (raw)``              KaTeX 0.16 in QuickJS, output="mathml", wrapper stripped only
 * ``markdown-katex-rs (raw)``    katex-rs (Rust port of KaTeX); the <math> part of its HTML+MathML
-* ``markdown-katex-rs + post``   the same, through papernotes.mathml's TeX preparation + rewrites
-* ``pykatex + post (chosen)``    papernotes.mathml.MathConverter (uncached)
+* ``markdown-katex-rs + post``   the same, through papernotes.render.mathml's TeX preparation + rewrites
+* ``pykatex + post (chosen)``    papernotes.render.mathml.MathConverter (uncached)
 
 "Errors" are formulas the converter rejects. "Wrong" are formulas whose output is known to render
 wrong in Chromium (checked on the MathML text: see ``problems()``; the screenshots confirm them).
@@ -33,7 +33,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from papernotes import mathml as pn_mathml  # noqa: E402
+from papernotes.render import mathml as pn_mathml  # noqa: E402
 
 # (id, display, TeX): formulas as they appear in ML paper notes
 CORPUS: list[tuple[str, bool, str]] = [
@@ -442,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [run(n, CONVERTERS[n], args.repeat) for n in names]
     print_table(results, args.verbose)
     if "pykatex + post (chosen)" in names:
-        print(f"\npost-processing alone (papernotes.mathml rewrites of the pykatex output): "
+        print(f"\npost-processing alone (papernotes.render.mathml rewrites of the pykatex output): "
               f"median {postprocess_us(args.repeat):.0f} µs/formula")
     if args.screenshots:
         by_name = {r["name"]: r for r in results}

@@ -123,7 +123,7 @@ class Worker:
     """The worker process: runs one target on one payload at a time."""
 
     def __init__(self, scratch: Path) -> None:
-        from papernotes import mathml
+        from papernotes.render import mathml
         from papernotes.render import NoteRenderer
 
         self.mathml = mathml
@@ -142,7 +142,7 @@ class Worker:
 
     def _load(self, raw: bytes, name: str = "note.md", strict: bool = False):
         from papernotes.diagnostics import NoteError
-        from papernotes.loader import load_note
+        from papernotes.load.notes import load_note
 
         root = self._fresh("site")
         notes = root / "notes"
@@ -178,7 +178,7 @@ class Worker:
     # -- targets: return "ok" or "expected" (an error the input deserved); raise for a finding
     def t_frontmatter(self, text: str) -> str:
         from papernotes.diagnostics import NoteError
-        from papernotes.frontmatter import normalize_text, split
+        from papernotes.load.frontmatter import normalize_text, split
 
         text = normalize_text(text)
         try:
@@ -270,7 +270,7 @@ class Worker:
             target = notes / f"n{len(list(notes.iterdir()))}.md"
             target.write_text(text, encoding="utf-8")
             from papernotes.diagnostics import NoteError
-            from papernotes.loader import load_note
+            from papernotes.load.notes import load_note
             try:
                 load_note(target, site, notes)
             except NoteError as exc:

@@ -17,7 +17,7 @@ from papernotes.bibtex import (
     generated_base_key, key_hash, note_entry, own_entry, own_entry_problem, venue_kind,
 )
 from papernotes.build import BuildOptions, build
-from papernotes.loader import is_note_file, load_note
+from papernotes.load.notes import is_note_file, load_note
 from papernotes.output import SiteDirectory
 from papernotes.project import Project
 

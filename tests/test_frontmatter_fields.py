@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from papernotes.diagnostics import NoteError
-from papernotes.loader import load_note
+from papernotes.load.notes import load_note
 from papernotes.model import Status, UNCATEGORIZED
 
 

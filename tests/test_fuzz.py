@@ -5,7 +5,7 @@ pinned down by the regression tests at the end of this file.
 
 Everything that can reach the math engine (pykatex) runs in a child process — this file run as a
 script, ``--child`` — with an address-space limit (RLIMIT_AS, 2 GB) and a time limit per call:
-pykatex's heap can be damaged by KaTeX-internal errors (see ``papernotes.mathml._check_tex``), and
+pykatex's heap can be damaged by KaTeX-internal errors (see ``papernotes.render.mathml._check_tex``), and
 a crash or a hang there must fail one test, not end the test run.
 """
 
@@ -146,7 +146,7 @@ _EXIT_AFTER_ANSWER: list = []
 def child_load_and_render(raw: bytes, name: str = "note.md") -> dict:
     """Load one note and render it: {"error": (line, message)} or the page's parts."""
     from papernotes.diagnostics import Diagnostics, NoteError
-    from papernotes.loader import load_note
+    from papernotes.load.notes import load_note
     from papernotes.render import NoteRenderer
     from papernotes.render.links import LinkTargets
 
@@ -180,7 +180,7 @@ def child_render_seconds(body: str) -> float:
 def child_math(tex: str, display: bool) -> tuple[str, str]:
     """("ok" | "error" | "engine", message): "engine" when KaTeX threw an error that the
     pre-checks did not stop (the worker is then replaced: its math engine may be damaged)."""
-    from papernotes import mathml
+    from papernotes.render import mathml
 
     before = mathml._GUARD.thrown
     try:
@@ -312,7 +312,7 @@ front_matter_text = st.lists(st.tuples(st.sampled_from(["", " ", "  "]), yaml_ke
 @given(yaml=front_matter_text | st.text(max_size=200), closer=st.sampled_from(["---", "...", "", "--- "]))
 def test_front_matter_parser_raises_only_note_errors_with_a_line_in_the_file(yaml, closer):
     from papernotes.diagnostics import NoteError
-    from papernotes.frontmatter import normalize_text, split
+    from papernotes.load.frontmatter import normalize_text, split
 
     text = normalize_text(f"---\n{yaml}\n{closer}\nBody\n")
     try:
@@ -327,7 +327,7 @@ def test_front_matter_parser_raises_only_note_errors_with_a_line_in_the_file(yam
 
 def _load(tmp_path: Path, raw: bytes):
     from papernotes.diagnostics import NoteError
-    from papernotes.loader import load_note
+    from papernotes.load.notes import load_note
 
     notes = tmp_path / "notes"
     notes.mkdir(exist_ok=True)
@@ -419,7 +419,7 @@ def formulas(draw) -> str:
 @given(tex=formulas(), display=st.booleans())
 def test_math_converter_returns_mathml_or_math_error_and_never_lets_katex_throw(child, tex, display):
     kind, message = child.call("child_math", tex, display, timeout=30)
-    assert kind != "engine", f"KaTeX threw an error that papernotes.mathml._check_tex let through: {tex!r}"
+    assert kind != "engine", f"KaTeX threw an error that papernotes.render.mathml._check_tex let through: {tex!r}"
     if kind == "ok":
         assert message.startswith("<math") and message.endswith("</math>")
     else:

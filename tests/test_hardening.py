@@ -810,7 +810,7 @@ MATH_CONSTRUCTS = [
 
 
 def test_safe_keeps_every_kind_of_math(tmp_path):
-    from papernotes.mathml import MathConverter, MathError
+    from papernotes.render.mathml import MathConverter, MathError
     from papernotes.render.sanitize import sanitize
 
     def structure(html: str) -> list:

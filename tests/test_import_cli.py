@@ -113,7 +113,7 @@ def test_export_readme_round_trip(tmp_path):
     imported = run("import", readme, cwd=other)
     assert imported.returncode == 0, imported.stderr
     from papernotes.diagnostics import Diagnostics
-    from papernotes.loader import load_notes
+    from papernotes.load.notes import load_notes
 
     def loaded(root):
         return {n.title: n for n in load_notes(root, root / "notes", Diagnostics()).notes}

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from papernotes.config import SiteConfig
+from papernotes.load.config import SiteConfig
 from papernotes.diagnostics import Diagnostics
 from papernotes.exporters.readme import export_readme
 from papernotes.importers.readme import GENERATED_MARKER, find_images, looks_like_readme, parse_readme
-from papernotes.loader import load_notes
+from papernotes.load.notes import load_notes
 from papernotes.model import Note, Status
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

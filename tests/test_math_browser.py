@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from papernotes.mathml import MathConverter
+from papernotes.render.mathml import MathConverter
 
 # the required command list and environments (issue), one display formula each
 FORMULAS: dict[str, str] = {

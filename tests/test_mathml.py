@@ -1,4 +1,4 @@
-"""papernotes.mathml: TeX -> MathML that renders in Chromium's native MathML."""
+"""papernotes.render.mathml: TeX -> MathML that renders in Chromium's native MathML."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from papernotes.mathml import MathConverter, MathError
+from papernotes.render.mathml import MathConverter, MathError
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +243,7 @@ def test_engine_errors_never_abort_the_interpreter():
     # child process: it must end normally, every call raising MathError (the converter stops
     # using pykatex after two such errors).
     code = textwrap.dedent(r"""
-        from papernotes.mathml import MathConverter, MathError
+        from papernotes.render.mathml import MathConverter, MathError
         c = MathConverter()
         kinds = []
         for i in range(8):

@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from papernotes.diagnostics import Diagnostics
-from papernotes.loader import load_note
+from papernotes.load.notes import load_note
 from papernotes.render import NoteRenderer
 from papernotes.render.links import LinkTargets
 

@@ -190,7 +190,7 @@ class SSEClient:
 
 
 def _math_engine_failures() -> int:
-    from papernotes import mathml
+    from papernotes.render import mathml
     return getattr(getattr(mathml, "_GUARD", None), "thrown", 0)
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from papernotes.build import BuildOptions, build
-from papernotes.config import load_config
+from papernotes.load.config import load_config
 from papernotes.diagnostics import Diagnostics
-from papernotes.loader import is_ignored, load_notes
+from papernotes.load.notes import is_ignored, load_notes
 from papernotes.output import MARKER, OutputError, Staging, check_output_dir
-from papernotes.site import build_site
+from papernotes.load.site import build_site
 
 
 def make_site(tmp_path: Path, notes: dict[str, str], config: str | None = None) -> Path:

@@ -188,7 +188,7 @@ def test_killed_build_leaves_the_previous_site(generated, tmp_path):
 
 def test_a_process_that_converted_math_builds_without_workers_and_math_still_works(tmp_path):
     """pykatex copied into a forked child fails off its first thread; such a process builds alone."""
-    from papernotes.mathml import MathConverter
+    from papernotes.render.mathml import MathConverter
 
     root = tmp_path / "root"
     generate(250, root)

@@ -17,7 +17,7 @@ from .output import MARKER, OutputError
 from .search import INDEX_DIR
 from .theme import Theme
 
-from .config import SiteConfig
+from .load.config import SiteConfig
 from .diagnostics import Diagnostics
 from .output import Staging
 from .parallel import default_jobs

@@ -169,7 +169,7 @@ def run_clean(args: argparse.Namespace) -> int:
     import shutil
 
     from .cache import CACHE_DIR
-    from .config import load_config
+    from .load.config import load_config
     from .diagnostics import Diagnostics
     from .output import MARKER, check_output_dir
 

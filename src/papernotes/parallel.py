@@ -104,7 +104,7 @@ def default_jobs() -> int:
 def can_fork() -> bool:
     """Workers are forked; not from a process that already used the math engine (pykatex's copy
     in a child then fails with "size exceeded"), which then builds in one process."""
-    from .mathml import engine_started
+    from .render.mathml import engine_started
 
     return "fork" in multiprocessing.get_all_start_methods() and not engine_started()
 

@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import jinja2
 
 from .cache import BuildCache, CachedNote, file_stamp
-from .config import SiteConfig, load_config
+from .load.config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
-from .loader import (display_path, dedupe_slugs, is_ignored, is_note_file, leads_outside, load_note,
-                     symlink_warning, walk)
+from .load.notes import (display_path, dedupe_slugs, is_ignored, is_note_file, leads_outside, load_note,
+                         symlink_warning, walk)
 from .model import Note, RenderedNote
 from . import parallel
 from .output import check_output_dir
-from .site import build_site
+from .load.site import build_site
 from .theme import Theme
 
 if TYPE_CHECKING:  # imported where used: a build with nothing changed never loads the renderer

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .config import CONFIG_NAME
-from .loader import is_ignored
+from .load.config import CONFIG_NAME
+from .load.notes import is_ignored
 from .theme import default_theme_dir
 
 

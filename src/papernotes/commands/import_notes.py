@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import load_config
+from ..load.config import load_config
 from ..diagnostics import Diagnostics
 from ..importers import FORMATS, SourceError, detect, parse
 from ..importers.writer import apply, plan

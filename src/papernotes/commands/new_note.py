@@ -10,9 +10,9 @@ import jinja2
 import yaml
 
 from ..arxiv import FetchError, fetch
-from ..config import load_config
+from ..load.config import load_config
 from ..diagnostics import Diagnostics, NoteError
-from ..fields import parse_arxiv, parse_category, parse_status
+from ..load.fields import parse_arxiv, parse_category, parse_status
 from ..importers.names import safe_stem
 from ..model import UNCATEGORIZED
 from ..theme import Theme

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..model import STATUS_EMOJI, Note, RenderedNote, Status
 from ..render.links import relative_href
-from ..site import Site, category_url, term_url
+from ..load.site import Site, category_url, term_url
 from ..theme import Theme
 from ..urls import href
 

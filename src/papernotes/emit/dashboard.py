@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..model import Note, Status
-from ..site import Category
+from ..load.site import Category
 from . import TIMES, Output
 from .context import EmitContext
 

@@ -41,7 +41,7 @@ from urllib.parse import urljoin
 
 from .. import __version__
 from ..model import Note
-from ..site import Category
+from ..load.site import Category
 from ..urls import url_problem
 from . import TIMES, Output
 from .context import EmitContext

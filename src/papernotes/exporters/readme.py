@@ -55,7 +55,7 @@ import os
 import posixpath
 from pathlib import Path
 
-from ..config import SiteConfig
+from ..load.config import SiteConfig
 from ..importers.readme import (
     BOLD_LINE,
     ESCAPED_TAG,
@@ -69,7 +69,7 @@ from ..importers.readme import (
     trim_blank_edges,
 )
 from ..model import Note, Status
-from ..site import build_site
+from ..load.site import build_site
 
 SHORTCODES = {
     Status.READ: ":white_check_mark:",

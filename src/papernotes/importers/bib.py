@@ -48,7 +48,7 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field, ParsingFailedBlock
 from bibtexparser.writer import BibtexFormat
 
-from ..frontmatter import normalize_text
+from ..load.frontmatter import normalize_text
 from ..model import Link, Status
 from ..urls import guess_label, url_problem
 from .identity import normalise_title

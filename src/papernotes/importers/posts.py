@@ -59,7 +59,7 @@ from typing import Any, Callable
 from urllib.parse import unquote
 
 from ..diagnostics import NoteError
-from ..fields import (
+from ..load.fields import (
     parse_arxiv,
     parse_authors,
     parse_date,
@@ -69,7 +69,7 @@ from ..fields import (
     parse_year,
     title_from_body,
 )
-from ..frontmatter import FrontMatter, normalize_text, split
+from ..load.frontmatter import FrontMatter, normalize_text, split
 from .model import ImageRef, ImportedNote, ImportProblem, ParsedSource
 
 POST_SUFFIXES = {".md", ".markdown", ".mkd", ".mkdn", ".mdown", ".html", ".htm"}

@@ -71,8 +71,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..fields import STATUS_ALIASES, parse_year
-from ..frontmatter import normalize_text
+from ..load.fields import STATUS_ALIASES, parse_year
+from ..load.frontmatter import normalize_text
 from ..model import STATUS_LABELS, Link, Status
 from ..urls import guess_label, url_problem
 from .model import ImageRef, ImportedNote, ImportProblem, ParsedSource

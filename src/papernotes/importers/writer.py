@@ -16,7 +16,7 @@ from urllib.parse import quote
 import yaml
 
 from ..diagnostics import NoteError
-from ..loader import load_note, walk
+from ..load.notes import load_note, walk
 from ..model import Link, Status
 from ..urls import slugify
 from .identity import identity_keys

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import Diagnostics
-from ..mathml import MathConverter
+from .mathml import MathConverter
 from ..model import Note
 from .links import LinkTargets
 

@@ -14,7 +14,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..diagnostics import Diagnostics
-from ..mathml import MathConverter
+from .mathml import MathConverter
 from ..model import Note, RenderedNote
 from ..urls import slugify
 from .context import RenderContext

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from ..mathml import MathError
+from .mathml import MathError
 from .context import RenderContext
 from .links import relative_href, resolve
 from .math import MATH_BLOCK_TYPES, MATH_INLINE_TYPES, PIPE_STAND_IN

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from ..diagnostics import Diagnostics
-from ..loader import is_ignored
+from ..load.notes import is_ignored
 from ..output import SiteDirectory
 from ..project import Project, RefreshReport
 from ..search import Indexer, refresh_index

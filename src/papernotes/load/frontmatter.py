@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import NoteError
+from ..diagnostics import NoteError
 
 _FENCE = re.compile(r"^---[ \t]*$")
 _END_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import NoteError
-from .model import Link, Status, UNCATEGORIZED
-from .urls import guess_label, url_problem
+from ..diagnostics import NoteError
+from ..model import Link, Status, UNCATEGORIZED
+from ..urls import guess_label, url_problem
 
 STATUS_ALIASES: dict[str, Status] = {}
 for _status, _aliases in {

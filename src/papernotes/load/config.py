@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostics, NoteError
+from ..diagnostics import Diagnostics, NoteError
 from .frontmatter import normalize_text, parse_yaml
-from .model import STATUS_LABELS, Status
+from ..model import STATUS_LABELS, Status
 
 CONFIG_NAME = "papernotes.yaml"
 
@@ -51,7 +51,7 @@ class SiteConfig:
         return "http://localhost" + self.base_url
 
     def absolute_url(self, path: str) -> str:
-        from .urls import href
+        from ..urls import href
 
         return self.site_url + href(path)
 

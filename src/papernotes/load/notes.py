@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostics, NoteError
+from ..diagnostics import Diagnostics, NoteError
 from .fields import note_fields
 from .frontmatter import normalize_text, split
-from .model import Note
-from .urls import slugify
+from ..model import Note
+from ..urls import slugify
 
 NOTE_SUFFIXES = (".md", ".markdown")
 MAX_NOTE_BYTES = 20 * 1024 * 1024

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .config import SiteConfig
-from .model import Note, Status, UNCATEGORIZED
-from .urls import slugify, slugify_path
+from ..model import Note, Status, UNCATEGORIZED
+from ..urls import slugify, slugify_path
 
 
 def term_url(kind: str, name: str) -> str:
