@@ -17,6 +17,7 @@ file is detected, ignored and replaced. Deleting the folder is always safe (``pa
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -37,7 +38,7 @@ def render_version(safe: bool = False) -> str:
     """Everything whose version changes how a note body renders."""
     from importlib import metadata
 
-    parts = [f"papernotes={__version__}"]
+    parts = [f"papernotes={__version__}+{code_fingerprint()}"]
     for package in ("markdown-it-py", "mdit-py-plugins", "pykatex", "pygments", "emoji", "pyyaml"):
         try:
             parts.append(f"{package}={metadata.version(package)}")
@@ -49,6 +50,20 @@ def render_version(safe: bool = False) -> str:
         except metadata.PackageNotFoundError:
             parts.append("safe;nh3=?")
     return ";".join(parts)
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of papernotes' own code and data files: a build cache written by other code (a
+    development checkout between two commits, an upgrade that kept the version number) is
+    never taken for this code's."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".js") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def stat_stamp(st: os.stat_result) -> str:
