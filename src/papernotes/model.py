@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .urls import category_url
+
 
 class Status(enum.Enum):
     READ = "read"
@@ -70,12 +72,18 @@ class Note:
     mtime: float = 0.0
     base_slug: str = ""  # ``slug`` before two notes with the same page name were told apart
     field_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line in the file
+    order: int | None = None  # place within its category (``order:``); notes without come after
+    #: An ``_index.md``: not a paper but the description of ``category`` (``()``: of the whole
+    #: site), shown on the category's page and atop its section of the home page.
+    describes_category: bool = False
 
     def line_of(self, key: str) -> int | None:
         return self.field_lines.get(key)
 
     @property
     def url(self) -> str:
+        if self.describes_category:
+            return category_url(self.category)
         return f"notes/{self.slug}.html"
 
     @property

@@ -671,6 +671,9 @@ class Project:
             result.extend(record.load_diagnostics)
             result.extend(record.render_diagnostics)
         result.extend(self.slug_diagnostics)
+        if self.ctx is not None:
+            for intro, message in self.ctx.site.unused_intros:
+                result.warn(intro.rel_path, None, message)
         for link in sorted(self.skipped_links):
             result.warn(display_path(link, self.root), None, symlink_warning(link))
         result.extend(self.template_diagnostics)
@@ -701,6 +704,7 @@ def list_signature(note: Note) -> tuple:
     """Everything about a note that list pages, the site's structure and other notes' pages show."""
     return (note.key, note.slug, note.title, note.status, note.category, note.tags, note.venue,
             note.year, note.authors, note.date, note.summary, str(note.extra.get("bibtex")),
+            note.order, note.describes_category,
             # shown in papers.bib, which is not rewritten for edits that change only a body
             note.arxiv, note.doi, note.links)
 

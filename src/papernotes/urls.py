@@ -48,6 +48,17 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+_MACHINE_LOCAL = re.compile(
+    r"^(?:file:|~[/\\]|[A-Za-z]:[/\\]|\\\\"  # file:// URLs, ~/…, C:\…, \\server\…
+    r"|/(?:Users|home|private|var/folders|Volumes|mnt|media|tmp|root|opt|Library|Applications)/)")
+
+
+def is_machine_local(url: str) -> bool:
+    """A path that exists only on the author's machine (``/Users/me/Library/…/typora-user-images/
+    x.png``, ``C:\\Users\\…``, ``file:///…``, ``~/Pictures/…``): nobody else has the file."""
+    return bool(_MACHINE_LOCAL.match(url.strip().strip("<>")))
+
+
 def guess_label(url: str) -> str:
     lowered = url.lower()
     for needle, label in _LABELS:
@@ -81,6 +92,18 @@ def slugify(text: str, fallback: str = "item") -> str:
 
 def slugify_path(parts: list[str] | tuple[str, ...], fallback: str = "item") -> str:
     return "/".join(slugify(p, fallback) for p in parts)
+
+
+def term_url(kind: str, name: str) -> str:
+    """Page of one tag, venue, year or status (``kind`` is tags, venues, years or status)."""
+    return f"{kind}/{slugify(str(name), kind)}.html"
+
+
+def category_url(path: tuple[str, ...] | list[str]) -> str:
+    """Page of one category; the root (no path) is the home page."""
+    if not path:
+        return "index.html"
+    return f"categories/{slugify_path(tuple(path), 'category')}.html"
 
 
 def href(path: str) -> str:

@@ -12,10 +12,10 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..model import STATUS_EMOJI, Note, RenderedNote, Status
-from ..render.links import relative_href
-from ..load.site import Site, category_url, term_url
+from ..render.links import rebase_html, relative_href
+from ..load.site import Site
+from ..urls import category_url, href, term_url
 from ..theme import Theme
-from ..urls import href
 
 
 @dataclass
@@ -74,7 +74,14 @@ class EmitContext:
             return relative_href(row_page, target)
 
         def rows(notes: list[Note]) -> Markup:
-            return Markup("\n".join(self.row(note, folder, row_url) for note in notes))
+            return Markup("\n".join(self.row(note, folder, row_url, row_page) for note in notes))
+
+        def intro(note: Note | None) -> Markup:
+            """A category's (or the site's) description, its links made for this page."""
+            rendered = self.rendered.get(note.key) if note is not None else None
+            if note is None or rendered is None or not rendered.excerpt_html:
+                return Markup("")
+            return Markup(rebase_html(rendered.excerpt_html, note.url, path))
 
         page = {"path": path, "title": title}
         context = {
@@ -83,6 +90,7 @@ class EmitContext:
             "page": page,
             "url": url,
             "rows": rows,
+            "intro": intro,
             "statuses": list(Status),
             "status_emoji": STATUS_EMOJI,
             "status_labels": self.site.config.status_labels,
@@ -94,13 +102,14 @@ class EmitContext:
         }
         return self.env.get_template(template).render(context).encode("utf-8")
 
-    def row(self, note: Note, folder: str, url) -> str:
+    def row(self, note: Note, folder: str, url, page: str) -> str:
         by_folder = self.row_cache.rows.setdefault(note.key, {})
         html = by_folder.get(folder)
         if html is None:
             rendered = self.rendered.get(note.key)
+            excerpt = rebase_html(rendered.excerpt_html, note.url, page) if rendered else ""
             html = self.env.get_template("_note_row.html").render(
-                note=note, url=url, excerpt=rendered.excerpt_html if rendered else "",
+                note=note, url=url, excerpt=excerpt,
                 status_labels=self.site.config.status_labels, status_emoji=STATUS_EMOJI,
             ).strip()
             by_folder[folder] = html

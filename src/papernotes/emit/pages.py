@@ -45,7 +45,8 @@ class CategoryPages:
             def render(category=category) -> bytes:
                 return ctx.render_page("category.html", category.url, category.title, category=category)
 
-            yield Output(category.url, ctx.keys(notes), render)
+            deps = ctx.keys(notes) | ({category.intro.key} if category.intro else set())
+            yield Output(category.url, frozenset(deps), render)
 
 
 class TermPages:

@@ -10,6 +10,7 @@ from typing import Any
 from ..diagnostics import NoteError
 from ..model import Link, Status, UNCATEGORIZED
 from ..urls import guess_label, url_problem
+from .venues import venue_in_text, venue_line, year_in
 
 STATUS_ALIASES: dict[str, Status] = {}
 for _status, _aliases in {
@@ -23,7 +24,7 @@ for _status, _aliases in {
 
 KNOWN_KEYS = {
     "title", "status", "category", "categories", "tags", "venue", "year", "authors", "author",
-    "date", "summary", "links", "arxiv", "doi",
+    "date", "summary", "links", "arxiv", "doi", "order",
 }
 
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
@@ -49,6 +50,7 @@ class NoteFields:
     doi: str | None
     body: str
     body_line: int
+    order: int | None = None
 
 
 def parse_status(value: Any) -> Status:
@@ -66,9 +68,11 @@ def parse_status(value: Any) -> Status:
     return status
 
 
-def parse_category(value: Any) -> tuple[str, ...]:
+def parse_category(value: Any, folder: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The category path; without one, the folders the note sits in below notes/ (else
+    "Uncategorized")."""
     if value is None:
-        return (UNCATEGORIZED,)
+        return folder or (UNCATEGORIZED,)
     if isinstance(value, list):  # Jekyll-style ``categories: [a, b]`` means a nested path
         parts = [str(v) for v in value]
     else:
@@ -109,10 +113,22 @@ def parse_year(value: Any, venue: str | None) -> int | None:
             raise NoteError(f"year '{value}' is not a four-digit year such as 2023")
         return int(match.group(1))
     if venue:
-        match = _YEAR.search(venue)
-        if match:
-            return int(match.group(1))
+        return year_in(venue)
     return None
+
+
+def parse_order(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise NoteError(f"order '{value}' is not a number such as 3")
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise NoteError(f"order '{value}' is not a number such as 3") from None
+    if number != int(number) or abs(number) > 10**9:
+        raise NoteError(f"order '{value}' is not a whole number such as 3")
+    return int(number)
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -191,7 +207,8 @@ def title_from_body(body: str) -> tuple[str | None, str]:
             continue
         match = _H1.match(line)
         if match:
-            rest = lines[:index] + lines[index + 1 :]
+            # blanked, not removed: the lines after it keep their numbers for messages
+            rest = lines[:index] + [""] + lines[index + 1 :]
             return match.group(1).strip(), "\n".join(rest)
         if stripped and not stripped.startswith("<!--"):
             # Only a heading before any prose counts as the title.
@@ -200,9 +217,40 @@ def title_from_body(body: str) -> tuple[str | None, str]:
     return None, body
 
 
+def venue_from_first_line(body: str) -> tuple[str | None, int | None, str]:
+    """A note without front matter may name its venue (or only a year) on its first line, as a
+    README entry does: ``**ICLR 2023**``, ``CVPR 2023``, ``2021``. Returns (venue, year, body);
+    the line is blanked when it is only that, and a venue that starts a longer bold line is
+    taken from it. Else the one venue with a year inside the first paragraph, if there is one."""
+    lines = body.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None, None, body
+    text = lines[first].strip()
+    if re.fullmatch(r"(?:\*\*|__)?\s*(19[5-9]\d|20\d\d)\s*(?:\*\*|__)?", text):
+        lines[first] = ""
+        return None, int(re.search(r"\d{4}", text).group(0)), "\n".join(lines)
+    bold = _BOLD_LINE.match(text)
+    inner = (bold.group(1) or bold.group(2)) if bold else text
+    found = venue_line(inner) if not text.startswith(("#", "<", "!", "[", "|", ">", "-", "*", "$")) or bold else None
+    if found is not None and (bold or not found.rest):
+        lines[first] = f"**{found.rest}**" if found.rest else ""
+        return found.venue, None, "\n".join(lines)
+    paragraph = []
+    for line in lines[first:]:
+        if not line.strip():
+            break
+        paragraph.append(line)
+    return venue_in_text("\n".join(paragraph)), None, body
+
+
+_BOLD_LINE = re.compile(r"^(?:\*\*(.+)\*\*|__(.+)__)$")
+
+
 def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line: int,
                 fallback_title: str, key_lines: dict[str, int],
-                value_lines: dict[str, int] | None = None) -> NoteFields:
+                value_lines: dict[str, int] | None = None, folder: tuple[str, ...] = (),
+                has_front_matter: bool | None = None, title_required: bool = True) -> NoteFields:
     """Validate front matter; raises NoteError with the offending value's (else key's) line."""
 
     def at(key: str, func, *args):
@@ -225,7 +273,7 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
             raise NoteError("title must be text, not a list or mapping", key_lines.get("title"))
         if heading is not None and heading == title:
             body = body_without_heading
-    elif data:
+    elif data and title_required:
         raise NoteError("front matter has no 'title'; add 'title: The Paper Title'", 1)
     elif heading is not None:
         title, body = heading, body_without_heading
@@ -234,6 +282,9 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
 
     venue_value = data.get("venue")
     venue = " ".join(str(venue_value).split()) if venue_value not in (None, "") else None
+    first_line_year = None
+    if not (data if has_front_matter is None else has_front_matter):
+        venue, first_line_year, body = venue_from_first_line(body)
     summary_value = data.get("summary")
     summary = " ".join(str(summary_value).split()) if summary_value not in (None, "") else None
     category_key = "category" if "category" in data else "categories"
@@ -243,10 +294,10 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
     return NoteFields(
         title=" ".join(title.split()),
         status=at("status", parse_status, data.get("status")),
-        category=at(category_key, parse_category, data.get(category_key)),
+        category=at(category_key, parse_category, data.get(category_key), folder),
         tags=at("tags", parse_list, data.get("tags")),
         venue=venue,
-        year=at("year", parse_year, data.get("year"), venue),
+        year=at("year", parse_year, data.get("year", first_line_year), venue),
         authors=at(authors_key, parse_authors, data.get(authors_key)),
         date=at("date", parse_date, data.get("date")),
         summary=summary,
@@ -257,4 +308,5 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
         doi=str(data["doi"]).strip() if data.get("doi") not in (None, "") else None,
         body=body,
         body_line=body_line,
+        order=at("order", parse_order, data.get("order")),
     )

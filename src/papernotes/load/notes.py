@@ -25,6 +25,14 @@ def is_ignored(name: str) -> bool:
     return name.startswith(".") or bool(_EDITOR_LEFTOVER.search(name))
 
 
+#: The description of a category (or, at the top of notes/, of the site), as in Hugo.
+INTRO_NAMES = ("_index.md", "_index.markdown")
+
+
+def is_category_intro(name: str) -> bool:
+    return name.lower() in INTRO_NAMES
+
+
 def is_note_file(name: str) -> bool:
     return name.lower().endswith(NOTE_SUFFIXES) and not is_ignored(name)
 
@@ -107,11 +115,19 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
     text = normalize_text(text).replace("\x00", "\ufffd")
     parts = split(text)
     key = path.relative_to(notes_dir).with_suffix("").as_posix()
+    folder = tuple(key.split("/")[:-1])
+    intro = is_category_intro(path.name)
     fields = note_fields(parts.front.data, parts.front.raw_scalars, parts.body, parts.body_line,
-                         fallback_title=path.stem, key_lines=parts.front.key_lines,
-                         value_lines=parts.front.value_lines)
+                         fallback_title=(folder[-1] if folder else "") if intro else path.stem,
+                         key_lines=parts.front.key_lines, value_lines=parts.front.value_lines,
+                         folder=folder, has_front_matter=parts.front.present or intro, title_required=not intro)
+    if intro:
+        if "category" not in parts.front.data and "categories" not in parts.front.data:
+            fields.category = folder  # () for notes/_index.md: the home page
+        fields.title = fields.title if "title" in parts.front.data else " / ".join(fields.category)
     slug = slug_for_key(key)
     return Note(
+        describes_category=intro,
         source=path,
         rel_path=display_path(path, root),
         key=key,

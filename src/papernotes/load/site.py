@@ -7,16 +7,7 @@ from typing import Iterable
 
 from .config import SiteConfig
 from ..model import Note, Status, UNCATEGORIZED
-from ..urls import slugify, slugify_path
-
-
-def term_url(kind: str, name: str) -> str:
-    """Page of one tag, venue, year or status (``kind`` is tags, venues, years or status)."""
-    return f"{kind}/{slugify(str(name), kind)}.html"
-
-
-def category_url(path: tuple[str, ...] | list[str]) -> str:
-    return f"categories/{slugify_path(tuple(path), 'category')}.html"
+from ..urls import category_url, slugify, slugify_path, term_url
 
 
 @dataclass
@@ -39,6 +30,7 @@ class Category:
     path: tuple[str, ...]
     children: list["Category"] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)  # directly in this category
+    intro: Note | None = None  # its description (an _index.md), if it has one
 
     @property
     def slug(self) -> str:
@@ -74,6 +66,9 @@ class Site:
     years: list[Term]
     statuses: list[Term]
     neighbours: dict[str, tuple[Note | None, Note | None]]  # note key -> (previous, next) in its category
+    intro: Note | None = None  # notes/_index.md: the description of the whole site (home page)
+    #: descriptions not shown, and why (their category has no notes, or has another description)
+    unused_intros: list[tuple[Note, str]] = field(default_factory=list)
 
     def all_categories(self) -> list[Category]:
         return [c for top in self.categories for c in top.walk()]
@@ -83,11 +78,15 @@ class Site:
 
 
 def note_order(note: Note) -> tuple:
-    """Newest papers first, then by title."""
-    return (-(note.year or 0), note.title.casefold(), note.key)
+    """Notes with an ``order`` first, by it; then the newest papers first, then by title."""
+    if note.order is not None:
+        return (0, note.order, 0, "", note.key)
+    return (1, 0, -(note.year or 0), note.title.casefold(), note.key)
 
 
 def build_site(config: SiteConfig, notes: list[Note]) -> Site:
+    intros = sorted((n for n in notes if n.describes_category), key=lambda n: n.key)
+    notes = [n for n in notes if not n.describes_category]
     root = Category("", ())
     index: dict[tuple[str, ...], Category] = {(): root}
     for note in sorted(notes, key=note_order):
@@ -109,6 +108,18 @@ def build_site(config: SiteConfig, notes: list[Note]) -> Site:
             neighbours[note.key] = (members[i - 1] if i > 0 else None,
                                     members[i + 1] if i + 1 < len(members) else None)
         ordered.extend(members)
+    unused: list[tuple[Note, str]] = []
+    for intro in intros:
+        category = index.get(intro.category)
+        shown = " / ".join(intro.category)
+        if category is None:
+            unused.append((intro, f"describes the category '{shown}', which has no notes; not shown "
+                                  "(name the category it describes with 'category:')"))
+        elif category.intro is not None:  # two describing one category: the first by path wins
+            unused.append((intro, f"the category '{shown or 'the home page'}' is already described by "
+                                  f"{category.intro.rel_path}; not shown"))
+        else:
+            category.intro = intro
     return Site(
         config=config,
         notes=ordered,
@@ -118,6 +129,8 @@ def build_site(config: SiteConfig, notes: list[Note]) -> Site:
         years=_terms("years", ((str(n.year), n) for n in ordered if n.year), by_name=False),
         statuses=[Term("status", s.value, s.value, [n for n in ordered if n.status is s]) for s in Status],
         neighbours=neighbours,
+        intro=root.intro,
+        unused_intros=unused,
     )
 
 

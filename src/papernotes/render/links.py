@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,3 +107,28 @@ def relative_href(from_page: str, to_path: str) -> str:
         common += 1
     rel = "../" * (len(here) - common) + "/".join(there[common:])
     return href(rel) + (sep + fragment if sep else "")
+
+
+_URL_ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def rebase_html(fragment: str, from_page: str, to_page: str) -> str:
+    """HTML whose relative links were made for ``from_page``, with those links made for
+    ``to_page`` instead (a note's excerpt or a category's description shown on a list page)."""
+    here, there = from_page.rpartition("/")[0], to_page.rpartition("/")[0]
+    if here == there or ("href" not in fragment and "src" not in fragment):
+        return fragment
+
+    def replace(match: re.Match[str]) -> str:
+        value = html.unescape(match.group(2) if match.group(2) is not None else match.group(3))
+        if not value or _SCHEME_OR_SPECIAL.match(value) or value.startswith("/"):
+            return match.group(0)
+        path, sep, fragment = value.partition("#")
+        site_path = posixpath.normpath(posixpath.join(here, unquote(path)))
+        if site_path.startswith("../") or site_path == "..":
+            return match.group(0)
+        quote_char = '"' if match.group(2) is not None else "'"
+        new = relative_href(to_page, site_path + (sep + fragment if sep else ""))
+        return f"{match.group(1)}{quote_char}{html.escape(new, quote=True)}{quote_char}"
+
+    return _URL_ATTR.sub(replace, fragment)

@@ -126,7 +126,11 @@ class NoteRenderer:
         body_html = self.md.renderer.render(tokens, self.md.options, env)
         if PIPE_STAND_IN in body_html:
             body_html = body_html.replace(PIPE_STAND_IN, "|")
-        if note.summary:
+        if note.describes_category:
+            # A category's description is shown whole on list pages: it is its own excerpt (and
+            # so an edit of it changes what those pages show, which is what rebuilds them).
+            excerpt = body_html
+        elif note.summary:
             excerpt = f"<p>{html.escape(note.summary)}</p>"
         else:
             excerpt = self._first_paragraph(tokens, env).replace(PIPE_STAND_IN, "|")
