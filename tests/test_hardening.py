@@ -401,11 +401,14 @@ def test_no_command_changes_a_file_outside_the_output_and_the_cache(tmp_path):
     source.write_text(README_LIST, encoding="utf-8")
     skip = ("root/site", "root/.papernotes-cache")
 
-    def run(*args, allowed=(), code=None):
+    def run(*args, allowed=(), appends=(), code=None):
+        """``appends``: files that may grow, their old text kept whole at their start."""
         before = tree(world, skip)
+        old_texts = {p: (world / p).read_bytes() for p in appends}
         result = run_papernotes(*args, cwd=root)
         after = tree(world, skip)
-        changed = sorted(p for p in before if after.get(p) != before[p])
+        grown = [p for p in appends if (world / p).read_bytes().startswith(old_texts[p])]
+        changed = sorted(p for p in before if after.get(p) != before[p] and p not in grown)
         added = sorted(p for p in after if p not in before)
         assert changed == [], f"{args} changed or removed {changed}"
         assert all(any(p.startswith(a) for a in allowed) for p in added), f"{args} added {added}"
@@ -437,9 +440,13 @@ def test_no_command_changes_a_file_outside_the_output_and_the_cache(tmp_path):
     result, _ = run("export", "readme", "-o", "README.md", code=2)
     assert "not written by papernotes" in result.stderr
     run("export", "readme", "-o", "exported.md", allowed=("root/exported.md",), code=0)
-    # import: new notes only; the paper already there is skipped, not overwritten
-    result, added = run("import", source, allowed=("root/notes/",), code=0)
+    # import: new notes only; the paper already there is skipped, not overwritten; the list's
+    # category order is added to papernotes.yaml, whose own text stays as it was
+    config_before = (root / "papernotes.yaml").read_text(encoding="utf-8")
+    result, added = run("import", source, allowed=("root/notes/",), appends=("root/papernotes.yaml",), code=0)
     assert len(added) == 1 and "skipped" in result.stdout
+    config_after = (root / "papernotes.yaml").read_text(encoding="utf-8")
+    assert config_after.startswith(config_before) and "category_order:" in config_after[len(config_before):]
     run("import", source, code=0)  # again: nothing changes
     # new: never over an existing note
     _, added = run("new", "A Brand New Paper", allowed=("root/notes/",), code=0)

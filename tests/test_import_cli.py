@@ -33,6 +33,8 @@ def readme_source(tmp_path: Path) -> Path:
 def notes_of(site: Path) -> dict[str, tuple[dict, str]]:
     found = {}
     for path in sorted((site / "notes").rglob("*.md")):
+        if path.name == "_index.md":  # a category's introduction, not a paper
+            continue
         _, header, body = path.read_text(encoding="utf-8").split("---", 2)
         found[path.relative_to(site).as_posix()] = (yaml.safe_load(header), body.strip())
     return found
@@ -58,16 +60,23 @@ def test_import_readme_build_reimport_and_force(tmp_path):
     # file names: readable slugs, Chinese kept, safe everywhere
     for rel in notes:
         assert not any(c in rel for c in '?:*"<>|\\') and not Path(rel).stem.endswith(".")
+    # the README's order went into papernotes.yaml, its prose into introductions
+    config = yaml.safe_load((site / "papernotes.yaml").read_text())
+    assert config["category_order"][:2] == ["知识蒸馏（Knowledge Distillation）", "知识蒸馏（Knowledge Distillation）/数据无关蒸馏"]
+    assert "expect typos" in (site / "notes" / "_index.md").read_text()
     # the site builds from them
     built = run("build", "--no-search", cwd=site)
     assert built.returncode == 0, built.stderr
     home = BeautifulSoup((site / "site" / "index.html").read_text(), "html.parser")
     assert len(home.select(".note-row")) == len(notes)
+    assert "expect typos" in home.select_one(".site-intro").get_text()
     # importing again changes nothing
     before = {p: (site / p).read_bytes() for p in notes}
+    before_config = (site / "papernotes.yaml").read_bytes()
     again = run("import", source, cwd=site)
     assert again.returncode == 0 and "0 notes wrote" in again.stdout and "already in" in again.stdout
     assert {p: (site / p).read_bytes() for p in notes} == before
+    assert (site / "papernotes.yaml").read_bytes() == before_config
     # a hand-edited note is kept unless --force
     first = sorted(notes)[0]
     (site / first).write_text((site / first).read_text() + "\nmy own addition\n")

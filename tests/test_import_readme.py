@@ -222,16 +222,20 @@ def test_merge_conflict_keeps_both_sides_and_reports_each_marker(messy):
     assert all(p.file == "README.md" for p in markers)
 
 
-def test_unknown_lines_reported_once_per_paragraph_legend_and_layout_quiet(messy):
+def test_prose_outside_papers_is_kept_as_introductions_legend_and_layout_quiet(messy):
     _, parsed, _ = messy
     others = [(p.line, p.message) for p in parsed.problems if "merge-conflict" not in p.message]
     assert [line for line, _ in others] == [
-        fixture_line("written down in a hurry"),  # two lines of prose: one problem
-        fixture_line("Graph papers I still have"),
+        fixture_line("Graph papers I still have"),  # after a paper: kept, and said where it went
         fixture_line(">>>>>>> add-bert") + 1,  # the stray </details> after the conflict
     ]
-    assert "lines 8–9" in others[0][1]
-    assert "closes no paper block" in others[2][1]
+    assert "lines 100–101" in others[0][1] and "introduction" in others[0][1]
+    assert "closes no paper block" in others[1][1]
+    intros = {c.path: c.intro for c in parsed.categories if c.intro}
+    # the README's preface (before the first ## heading, legend and [TOC] aside) is the site's
+    assert intros[()] == "Everything here is written down in a hurry between meetings;\nexpect typos.\n"
+    assert "Graph papers I still have to sort out" in intros[("图学习 Graph Learning",)]
+    assert "图例" not in intros[()] and "[TOC]" not in intros[()]
 
 
 def test_unclosed_blocks_and_code_outside(tmp_path):
@@ -251,9 +255,10 @@ def test_unclosed_blocks_and_code_outside(tmp_path):
     assert messages == [
         (5, "<details> is never closed by </details>"),
         (6, "<summary> is never closed by </summary>"),
-        (12, "a code block outside any paper block was not imported"),
         (15, "<details> is never closed by </details>"),
     ]
+    # the code block before B's first paper is B's introduction, as written
+    assert [(c.path, c.intro) for c in parsed.categories] == [(("A",), ""), (("B",), "```\ncode outside\n```\n")]
 
 
 # ----------------------------------------------------------------------------- export → import

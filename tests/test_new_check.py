@@ -121,7 +121,7 @@ def test_check_reports_every_kind_of_problem_with_file_and_line(tmp_path):
     assert "notes/ok.md:5: warning: links to 'img.png', which does not exist" in out
     assert "notes/body.md:4: warning: link 'javascript:alert(1)' uses the scheme 'javascript:'" in out
     assert "notes/body.md:6: warning: formula could not be converted" in out
-    assert "notes/ok.md:2: warning: same paper as notes/dup.md (same arxiv)" in out
+    assert "notes/ok.md:2: warning: same paper as notes/dup.md (same arXiv id)" in out
     assert out.strip().splitlines()[-1] == "checked 6 notes: 3 errors, 5 warnings"
     assert not (tmp_path / "site").exists()  # check writes nothing
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from ..diagnostics import Diagnostics
-from ..importers.identity import identity_keys
+from ..importers.identity import IdentityIndex, identity_of
+from ..load.site import build_site
 from ..model import Note
 from ..output import OutputError
 from ..project import Project
@@ -26,18 +27,20 @@ def add_parser(commands) -> None:
 
 
 def duplicate_papers(notes: list[Note]) -> Diagnostics:
-    """The same paper in two notes (same arXiv id, DOI, link or title): a warning on the later one."""
+    """The same paper in two notes (same arXiv id, DOI or title, no conflicting id): a warning on
+    the later one."""
     found = Diagnostics()
-    first: dict[str, Note] = {}
+    index = IdentityIndex()
     for note in sorted(notes, key=lambda n: n.rel_path):
-        reported = False
-        for key in sorted(identity_keys(note.title, [l.url for l in note.links], note.arxiv, note.doi)):
-            other = first.setdefault(key, note)
-            if other is not note and not reported:
-                kind = key.split(":", 1)[0]
-                found.warn(note.rel_path, note.line_of("title"),
-                           f"same paper as {other.rel_path} (same {kind}); merge or delete one")
-                reported = True
+        if note.describes_category:
+            continue
+        identity = identity_of(note.title, [link.url for link in note.links], note.arxiv, note.doi)
+        match = index.find(identity)
+        if match is not None:
+            other, reason = match
+            found.warn(note.rel_path, note.line_of("title"),
+                       f"same paper as {other.rel_path} (same {reason}); merge or delete one")
+        index.add(identity, note)
     return found
 
 
@@ -49,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     diagnostics = project.diagnostics()
-    diagnostics.extend(duplicate_papers([r.note for r in project.records.values() if r.note is not None]))
+    notes = [r.note for r in project.records.values() if r.note is not None]
+    diagnostics.extend(duplicate_papers(notes))
+    assert project.config is not None
+    for intro, message in build_site(project.config, notes).unused_intros:
+        diagnostics.warn(intro.rel_path, None, message)
     for item in diagnostics.items:
         print(item)
     errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)

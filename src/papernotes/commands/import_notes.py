@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..console import say, warn
 from ..load.config import load_config
 from ..diagnostics import Diagnostics
 from ..importers import FORMATS, SourceError, detect, parse
@@ -38,28 +39,45 @@ def run(args: argparse.Namespace) -> int:
             kind = args.format or detect(source)
             parsed.append(parse(source, kind))
         except SourceError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            warn(f"error: {exc}")
             return 2
-        print(f"{source}: {kind}, {len(parsed[-1].notes)} papers")
+        say(f"{source}: {kind}, {len(parsed[-1].notes)} papers")
     result = plan(parsed, into, root, force=args.force)
     verb = "would write" if args.dry_run else "wrote"
     for planned in result.notes:
         action = ("would replace" if args.dry_run else "replaced") if planned.overwrite else verb
-        print(f"{action} {_shown(planned.path)}  ({planned.note.origin})")
+        say(f"{action} {_shown(planned.path)}  ({planned.note.origin})")
     for image in result.images:
-        print(f"{'would copy' if args.dry_run else 'copied'} image {_shown(image.source)} -> {_shown(image.target)}")
+        say(f"{'would copy' if args.dry_run else 'copied'} image {_shown(image.source)} -> {_shown(image.target)}")
+    for intro in result.intros:
+        action = ("would replace" if args.dry_run else "replaced") if intro.overwrite else verb
+        shown = " / ".join(intro.category) or "the site"
+        say(f"{action} {_shown(intro.path)}  (introduction of {shown}, {intro.origin})")
+    if result.config is not None:
+        change = result.config
+        how = "would create" if args.dry_run else "created"
+        if not change.create:
+            how = "would add" if args.dry_run else "added"
+        say(f"{how} category_order in {_shown(change.path)}: {', '.join(change.order)}")
     for line in result.merged:
-        print(f"merged {line}")
+        say(f"merged {line}")
     for line in result.skipped:
-        print(f"skipped {line}")
+        say(f"skipped {line}")
+    for line in result.notices:
+        say(f"note: {line}")
+    for line in result.refused:
+        warn(f"warning: {line}")
+    for line in result.warnings:
+        warn(f"warning: {line}")
     for line in result.missing_images:
-        print(f"warning: {line}", file=sys.stderr)
+        warn(f"warning: {line}")
     for problem in result.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        warn(f"warning: {problem}")
     if not args.dry_run:
         apply(result)
     print(f"{'dry run: ' if args.dry_run else ''}{len(result.notes)} notes {verb}, {len(result.merged)} duplicates merged, "
-          f"{len(result.skipped)} skipped (already imported), {len(result.images)} images "
+          f"{len(result.skipped)} skipped (already imported), {len(result.refused)} refused, "
+          f"{len(result.intros)} category introductions, {len(result.images)} images "
           f"{'to copy' if args.dry_run else 'copied'}, {len(result.missing_images)} missing, "
           f"{len(result.problems)} lines not understood")
     return 0

@@ -62,12 +62,11 @@ from ..importers.readme import (
     GENERATED_MARKER,
     IMG_TAG,
     MD_IMAGE,
-    FenceTracker,
     local_image_path,
-    mask_code_spans,
     structure_tags,
     trim_blank_edges,
 )
+from ..importers.markdown import FenceTracker, mask_code_spans
 from ..model import Note, Status
 from ..load.site import build_site
 

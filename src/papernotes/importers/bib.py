@@ -377,7 +377,7 @@ def parse_bibtex(path: Path) -> ParsedSource:
     """Every entry of a BibTeX file as a note; problems collected with their lines, never raised."""
     path = Path(path)
     shown = path.name
-    source = ParsedSource(kind="bibtex")
+    source = ParsedSource(kind="bibtex", root=path.absolute().parent)
     try:
         data = path.read_bytes()
     except OSError as exc:

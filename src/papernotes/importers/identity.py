@@ -1,15 +1,30 @@
-"""When two entries are the same paper: same arXiv id, same DOI, same link, or same title once
-case, spacing and punctuation (ASCII or full-width) are ignored."""
+"""When two entries are the same paper.
+
+* the same arXiv id (version ignored) or the same DOI, and no conflicting id; or
+* the same title — case, spaces and punctuation that carries no meaning (``- : , . ' "`` and
+  brackets, ASCII or full width) ignored, but ``C++`` is not ``C#`` and ``Attention!`` is not
+  ``Attention?`` — and no conflicting id.
+
+Two different arXiv ids, or two different DOIs, are always two papers, whatever the titles. A
+shared code, project, blog or PDF-host link says nothing: many papers share a repository.
+An arXiv DOI (``10.48550/arXiv.2106.09685``) is read as the arXiv id it names.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Iterable
 
 _ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.IGNORECASE)
+_DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _VERSION = re.compile(r"v\d+$")
-_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+#: Characters of a title that carry no meaning for identity (after NFKC: full width is ASCII).
+_SOFT = re.compile(r"[\s\-‐‑‒–—―_:;,.'\"‘’“”«»·•()\[\]{}<>「」『』《》〈〉、。，：；！？]+")
+_MEANINGFUL_FULLWIDTH = str.maketrans({"！": "!", "？": "?"})
+MIN_TITLE_KEY = 4
 
 
 def arxiv_key(value: str) -> str:
@@ -17,29 +32,95 @@ def arxiv_key(value: str) -> str:
 
 
 def normalise_title(title: str) -> str:
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return _NOT_WORD.sub("", text)
+    text = unicodedata.normalize("NFKC", title.translate(_MEANINGFUL_FULLWIDTH)).casefold()
+    return _SOFT.sub("", text)
 
 
-def normalise_url(url: str) -> str:
-    match = _ARXIV_IN_URL.search(url)
-    if match:
-        return "arxiv:" + arxiv_key(match.group(1))
-    text = url.strip().lower()
-    text = re.sub(r"^https?://", "", text)
-    text = text.removeprefix("www.")
-    return text.rstrip("/")
+def doi_key(value: str) -> str:
+    return value.strip().lower().removeprefix("https://doi.org/").removeprefix("http://doi.org/").removeprefix("doi:")
 
 
-def identity_keys(title: str, urls: Iterable[str] = (), arxiv: str | None = None, doi: str | None = None) -> set[str]:
-    keys: set[str] = set()
-    if arxiv:
-        keys.add("arxiv:" + arxiv_key(arxiv))
-    if doi:
-        keys.add("doi:" + doi.strip().lower().removeprefix("https://doi.org/"))
+@dataclass(frozen=True)
+class PaperIdentity:
+    arxiv: str | None  # without version, lower case
+    doi: str | None  # lower case, without the resolver
+    title: str  # normalise_title(title), "" when too short to say anything
+
+    def keys(self) -> list[str]:
+        """Index keys: an entry can only be the same paper as one sharing a key."""
+        found = []
+        if self.arxiv:
+            found.append("arxiv:" + self.arxiv)
+        if self.doi:
+            found.append("doi:" + self.doi)
+        if self.title:
+            found.append("title:" + self.title)
+        return found
+
+
+def identity_of(title: str, urls: Iterable[str] = (), arxiv: str | None = None,
+                doi: str | None = None) -> PaperIdentity:
+    """The identity of a paper from its title, links and ids (an arXiv abs/pdf link or a doi.org
+    link stands for the id when the id is not given)."""
+    arxiv_id = arxiv_key(arxiv) if arxiv else None
+    doi_id = doi_key(doi) if doi else None
     for url in urls:
-        keys.add("url:" + normalise_url(url) if not _ARXIV_IN_URL.search(url) else normalise_url(url))
-    title_key = normalise_title(title)
-    if len(title_key) >= 4:
-        keys.add("title:" + title_key)
-    return keys
+        match = _ARXIV_IN_URL.search(url)
+        if match and arxiv_id is None:
+            arxiv_id = arxiv_key(match.group(1))
+        match = _DOI_IN_URL.match(url.strip())
+        if match and doi_id is None:
+            doi_id = doi_key(match.group(1))
+    if doi_id:
+        match = _ARXIV_DOI.match(doi_id)
+        if match:
+            arxiv_id = arxiv_id or arxiv_key(match.group(1))
+            doi_id = None
+    key = normalise_title(title)
+    return PaperIdentity(arxiv_id, doi_id, key if len(key) >= MIN_TITLE_KEY else "")
+
+
+def conflict(a: PaperIdentity, b: PaperIdentity) -> str | None:
+    """Why ``a`` and ``b`` are certainly different papers, or None."""
+    if a.arxiv and b.arxiv and a.arxiv != b.arxiv:
+        return "different arXiv ids"
+    if a.doi and b.doi and a.doi != b.doi:
+        return "different DOIs"
+    return None
+
+
+def same_paper(a: PaperIdentity, b: PaperIdentity) -> str | None:
+    """What makes ``a`` and ``b`` the same paper ("arXiv id", "DOI", "title"), or None."""
+    if conflict(a, b):
+        return None
+    if a.arxiv and a.arxiv == b.arxiv:
+        return "arXiv id"
+    if a.doi and a.doi == b.doi:
+        return "DOI"
+    if a.title and a.title == b.title:
+        return "title"
+    return None
+
+
+class IdentityIndex:
+    """Papers looked up by identity; ``find`` gives the first one added that is the same paper."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, list[int]] = {}
+        self._items: list[tuple[PaperIdentity, object]] = []
+
+    def add(self, identity: PaperIdentity, item: object) -> None:
+        index = len(self._items)
+        self._items.append((identity, item))
+        for key in identity.keys():
+            self._by_key.setdefault(key, []).append(index)
+
+    def find(self, identity: PaperIdentity) -> tuple[object, str] | None:
+        """(item, reason) of the first paper added that is the same paper, else None."""
+        candidates = sorted({i for key in identity.keys() for i in self._by_key.get(key, ())})
+        for index in candidates:
+            other, item = self._items[index]
+            reason = same_paper(identity, other)
+            if reason:
+                return item, reason
+        return None

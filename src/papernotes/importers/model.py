@@ -21,6 +21,16 @@ class ImageRef:
 
 
 @dataclass
+class NoteLinkRef:
+    """A link in the body to another file of the same source (``written`` as in ``body``, with
+    any ``#fragment``); the writer points it at the note that file became."""
+
+    written: str
+    target: Path
+    fragment: str = ""
+
+
+@dataclass
 class ImportedNote:
     title: str
     origin: str  # where it came from, for messages: "README.md:123"
@@ -38,6 +48,10 @@ class ImportedNote:
     body: str = ""
     images: list[ImageRef] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # more front-matter keys (e.g. bibtex)
+    order: int | None = None  # position within its category in the source (1, 2, …)
+    source_file: Path | None = None  # the file it came from, when the source is a folder of notes
+    note_links: list[NoteLinkRef] = field(default_factory=list)
+    local_paths: list[str] = field(default_factory=list)  # paths that exist only on the author's machine
 
 
 @dataclass
@@ -52,7 +66,19 @@ class ImportProblem:
 
 
 @dataclass
+class SourceCategory:
+    """A category as the source lays it out: its place in the order, and the prose under its
+    heading before the first paper (its introduction; Markdown)."""
+
+    path: tuple[str, ...]
+    intro: str = ""
+    origin: str = ""  # "README.md:12", for messages
+
+
+@dataclass
 class ParsedSource:
-    kind: str  # "readme", "posts", "bibtex"
+    kind: str  # "readme", "posts", "bibtex", …
+    root: Path  # the folder of the source: no file outside it may be read or copied
     notes: list[ImportedNote] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)  # lines it could not understand
+    categories: list[SourceCategory] = field(default_factory=list)  # in the source's order

@@ -161,7 +161,7 @@ def parse_posts(path: Path) -> ParsedSource:
     """Every post under ``path`` (a blog folder, a ``_posts`` folder or one post file), sorted by
     path, as notes; problems are collected, never raised."""
     path = Path(path).absolute()
-    source = ParsedSource(kind="posts")
+    source = ParsedSource(kind="posts", root=path if path.is_dir() else path.parent)
     if not path.exists():
         source.problems.append(ImportProblem(str(path), None, "no such file or folder"))
         return source
@@ -170,6 +170,8 @@ def parse_posts(path: Path) -> ParsedSource:
     except OSError as exc:
         source.problems.append(ImportProblem(str(path), None, f"cannot be read: {exc.strerror or exc}"))
         return source
+    if posts and path.is_file():
+        source.root = posts[0].site_root  # a post's site-root images (/images/x.png) live in its blog
     if not posts:
         source.problems.append(ImportProblem(str(path), None, "no posts found (looked in _posts/, source/_posts/ "
                                              "and for files named like 2017-10-1-title.md)"))

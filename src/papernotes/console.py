@@ -1,0 +1,25 @@
+"""Terminal output: the one place where what papernotes prints is made safe to print.
+
+Text that comes from notes and sources (titles, paths, values) may hold control characters: an
+ESC or BEL would let a note set the terminal's title or clear its screen. ``printable`` shows
+each as a visible escape (``\\x1b``) instead."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (line breaks and tabs aside) written as escapes."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def say(text: str) -> None:
+    print(printable(text))
+
+
+def warn(text: str) -> None:
+    print(printable(text), file=sys.stderr)
