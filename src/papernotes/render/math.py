@@ -1,6 +1,15 @@
-"""Math delimiters: ``$…$``, ``$$…$$`` (inline when inside a line, as kramdown does), ``\\(…\\)``,
-``\\[…\\]`` and bare ``\\begin{align}…\\end{align}`` environments. The tokens they make are turned
-into MathML by the post-processing rule in ``postprocess.py``."""
+"""Math delimiters, read as GitHub, Typora and Obsidian read them (docs/notes-format.md, "Math"):
+
+* a line that starts with ``$$`` opens a display formula — also right after a line of text, in
+  list items, blockquotes and ``<details>`` — that closes at the next line ending with ``$$``;
+  a ``$$…$$`` that fills its line is display math wherever it stands;
+* ``$$…$$`` inside a line of prose is inline math (kramdown's rule), as are ``$…$`` and ``\\(…\\)``;
+* ``\\[…\\]`` is display math; so is ``\\begin{equation|align|gather|multline|eqnarray}`` (and
+  their starred forms) wherever it stands, also inside a sentence;
+* a ``$$`` that never closes, or whose closing ``$$`` would put paragraphs of prose inside the
+  formula, is reported and shown as text: it never swallows what follows.
+
+The tokens they make are turned into MathML by the post-processing rule in ``postprocess.py``."""
 
 from __future__ import annotations
 
@@ -49,6 +58,10 @@ def _dollar_inline(state: StateInline, silent: bool) -> bool:
         while end > 0 and _escaped(src, end):
             end = src.find("$$", end + 1)
         if end < 0 or not src[pos + 2 : end].strip():
+            return False
+        if "\n" in src[pos:end] and not src[src.rfind("\n", 0, pos) + 1 : pos].strip():
+            # A line that starts with $$ is a display formula's opening; the block rule said no
+            # to it (never closed): it is text, and may not pair with a $$ lines further on.
             return False
         if not silent:
             token = state.push("math_inline_double", "math", 0)
@@ -130,6 +143,163 @@ def _bracket_block(state: StateBlock, start: int, end: int, silent: bool) -> boo
     return True
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{4,}")
+_WORD_RUN = re.compile(r"(?<![\\A-Za-z])(?:[A-Za-z]{2,}[,.;:]? ){3,}[A-Za-z]{2,}")
+_TEXT_ARGUMENT = re.compile(r"\\(?:text\w*|mbox|hbox|mathrm|operatorname\*?|mathit|textrm|tag\*?|label|intertext)\s*\{[^{}]*\}")
+_MARKDOWN_START = re.compile(r"^(?:#{1,6}\s|[-*+]\s+\S|\d{1,3}[.)]\s|>|```|~~~|<(?:details|summary|div|p)\b|!\[)")
+_SENTENCE_END = re.compile(r"[。！？；：]\s*$")
+
+
+def _looks_like_prose(line: str) -> bool:
+    """A line of text rather than TeX: four or more Chinese characters in a row, four or more
+    plain words, a sentence's end, or a Markdown block marker (outside ``\\text{…}`` and the like)."""
+    bare = _TEXT_ARGUMENT.sub(" ", line)
+    return bool(_CJK_RUN.search(bare) or _WORD_RUN.search(bare) or _SENTENCE_END.search(bare)
+                or _MARKDOWN_START.match(bare.strip()))
+
+
+def _unescaped_dollar(text: str) -> bool:
+    index = text.find("$")
+    while index >= 0:
+        if not _escaped(text, index):
+            return True
+        index = text.find("$", index + 1)
+    return False
+
+
+def _inline_dollars_open(state: StateBlock, start: int) -> bool:
+    """Whether the paragraph above line ``start`` leaves an inline ``$$`` open (then a ``$$`` at
+    the start of this line closes it: ``Let $$a`` / ``$$ be…``). Counted from per-line tallies
+    kept for the note, so a paragraph of many such lines costs a lookup per line, not a scan."""
+    tallies = _cached(state, ("dollar pairs",), _dollar_tallies)
+    blanks = _cached(state, ("blank lines",), _blank_lines)
+    k = bisect_left(blanks, start)
+    paragraph_start = blanks[k - 1] + 1 if k > 0 else 0
+    return (tallies[start] - tallies[paragraph_start]) % 2 == 1
+
+
+def _dollar_tallies(src: str) -> array:
+    """``tallies[i]``: how many unescaped ``$$`` the source lines before line ``i`` hold."""
+    tallies = array("l", [0])
+    total = 0
+    for text in src.split("\n"):
+        if "$$" in text:
+            index = text.find("$$")
+            while index >= 0:
+                if not _escaped(text, index):
+                    total += 1
+                index = text.find("$$", index + 2)
+        tallies.append(total)
+    return tallies
+
+
+def _blank_lines(src: str) -> array:
+    """Source lines with nothing but spaces and blockquote markers: where paragraphs end."""
+    return array("l", (i for i, text in enumerate(src.split("\n")) if not text.replace(">", "").strip()))
+
+
+_UNCLOSED = "papernotes_unclosed_display_math"
+
+
+def _report_unclosed(state: StateBlock, line: int) -> None:
+    if isinstance(state.env, dict):
+        state.env.setdefault(_UNCLOSED, set()).add(line)
+
+
+def unclosed_display_math(env: dict) -> list[int]:
+    """The (0-based) lines where a ``$$`` opened a display formula that never closed."""
+    return sorted(env.get(_UNCLOSED, ())) if isinstance(env, dict) else []
+
+
+def _dollar_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """``$$`` at the start of a line: a display formula (see the module's docstring)."""
+    if state.is_code_block(start):
+        return False
+    first = _line_text(state, start)
+    if not first.startswith("$$"):
+        return False
+    rest = first[2:]
+    close = rest.find("$$")
+    while close >= 0 and _escaped(rest, close):
+        close = rest.find("$$", close + 1)
+    if close >= 0:  # closed on its own line: display only when nothing follows
+        if rest[close + 2 :].strip() or not rest[:close].strip():
+            return False
+        if state.parentType == "paragraph" and _inline_dollars_open(state, start):
+            return False
+        last, content = start, rest[:close]
+    else:
+        if state.parentType == "paragraph" and _inline_dollars_open(state, start):
+            return False
+        last = _first_line_after(_source_lines(state, "$$", "ends"), start, end)
+        while last >= 0 and _escaped(_line_text(state, last).rstrip(), len(_line_text(state, last).rstrip()) - 2):
+            last = _first_line_after(_source_lines(state, "$$", "ends"), last, end)
+        if last < 0:
+            _report_unclosed(state, start)
+            return False
+        if not _formula_lines(state, start, last, rest):
+            _report_unclosed(state, start)
+            return False
+        lines = [rest] + [_line_text(state, i) for i in range(start + 1, last + 1)]
+        lines[-1] = lines[-1].rstrip()[:-2]
+        content = "\n".join(lines)
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.content = content
+    token.map = [start, last + 1]
+    token.markup = "$$"
+    state.line = last + 1
+    return True
+
+
+def _formula_lines(state: StateBlock, start: int, last: int, first: str) -> bool:
+    """Whether the lines from an opening ``$$`` (``first``: the rest of its line) to the closing
+    one (line ``last``) can be one formula: no ``$`` inside (the closing ``$$`` would belong to
+    another formula), and no prose when they hold a blank line (an opening never closed would
+    swallow the paragraphs after it). Stops at the first sign of either, so a note of many
+    openings is read once, not once per opening."""
+    blank = prose = False
+    for i in range(start, last + 1):
+        text = first if i == start else _line_text(state, i)
+        if i == last:
+            text = text.rstrip()[:-2]
+        if _unescaped_dollar(text):
+            return False
+        if start < i < last and state.isEmpty(i):
+            blank = True
+        elif not prose and _looks_like_prose(text):
+            prose = True
+        if blank and prose:
+            return False
+    return True
+
+
+DISPLAY_ENVIRONMENTS = ("equation", "align", "gather", "multline", "eqnarray", "flalign", "alignat")
+_ENV_OPEN = re.compile(r"\\begin\{(" + "|".join(DISPLAY_ENVIRONMENTS) + r")(\*?)\}")
+
+
+def _environment_inline(state: StateInline, silent: bool) -> bool:
+    """``\\begin{equation}…\\end{equation}`` (align, gather, multline, eqnarray …) inside a line
+    of text: display math, as in LaTeX."""
+    src, pos = state.src, state.pos
+    if not src.startswith("\\begin{", pos):
+        return False
+    match = _ENV_OPEN.match(src, pos)
+    if not match:
+        return False
+    closer = f"\\end{{{match.group(1)}{match.group(2)}}}"
+    end = _next_position(state, closer, match.end())
+    if end < 0:
+        return False
+    if not silent:
+        token = state.push("math_inline_display", "math", 0)
+        token.content = src[pos : end + len(closer)]
+        token.markup = "\\begin"
+    state.pos = end + len(closer)
+    return True
+
+
 # -- Closers looked up instead of scanned for -------------------------------------------------------
 #
 # A rule that starts at an opener (``\\[``, ``$$``, ``\\begin{align}``, ``\\(``) and scans the rest of
@@ -199,18 +369,6 @@ def _amsmath_closed(state: StateBlock, start: int, end: int, silent: bool) -> bo
     return _first_line_after(_source_lines(state, closing, "ends"), start, end, inclusive=True) >= 0
 
 
-def _dollar_block_closed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """False when a ``$$`` block opened on this line cannot close: no later line ends with ``$$``
-    (the plugin's rule would scan every line up to the end of the note to find that out)."""
-    begin = state.bMarks[start] + state.tShift[start]
-    if not state.src.startswith("$$", begin):
-        return True
-    text = state.src[begin : state.eMarks[start]].strip()
-    if len(text) > 3 and text.endswith("$$"):
-        return True  # closed on its own line
-    return _first_line_after(_source_lines(state, "$$", "ends"), start, end) >= 0
-
-
 def _guard_block_rule(md: MarkdownIt, name: str, guard) -> None:
     """Run ``guard`` before the block rule ``name``; it returns False only where the rule would."""
     index = md.block.ruler.__find__(name)
@@ -231,7 +389,8 @@ _AMSMATH_OPEN = re.compile(r"\\begin\{(" + "|".join(AMSMATH_ENVIRONMENTS) + r")(
 def math_plugin(md: MarkdownIt) -> None:
     dollarmath_plugin(md, allow_labels=False, allow_space=True, allow_digits=False, double_inline=True)
     md.inline.ruler.at("math_inline", _dollar_inline)
-    _guard_block_rule(md, "math_block", _dollar_block_closed)
+    md.block.ruler.at("math_block", _dollar_block, {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before("escape", "math_environment", _environment_inline)
     amsmath_plugin(md)
     _guard_block_rule(md, "amsmath", _amsmath_closed)
     md.inline.ruler.before("escape", "math_paren", _paren_inline)

@@ -17,7 +17,7 @@ from markdown_it.token import Token
 from .mathml import MathError
 from .context import RenderContext
 from .links import relative_href, resolve
-from .math import MATH_BLOCK_TYPES, MATH_INLINE_TYPES, PIPE_STAND_IN
+from .math import MATH_BLOCK_TYPES, MATH_INLINE_TYPES, PIPE_STAND_IN, unclosed_display_math
 
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
 _HTML_URL_ATTR = re.compile(r"""(\s(?:src|href)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -37,6 +37,9 @@ def postprocess_rule(state: StateCore) -> None:
             token.content = _rewrite_html_urls(context, token.content, line)
         elif token.type == "inline" and token.children:
             _inline_children(context, token.children, line)
+    for line in unclosed_display_math(state.env):
+        context.warn(line, "'$$' starts a display formula that is never closed (no later line ends with "
+                           "'$$' before the text goes on); shown as text — close it with a line '$$'")
 
 
 def _inline_children(context: RenderContext, children: list[Token], line: int) -> None:
