@@ -520,6 +520,7 @@ class Project:
             notes_dir=self.notes_dir,
             notes_by_source={p: r.note for p, r in self.records.items() if r.note is not None},
             asset_files=self.assets,
+            repository=self.config.repository if self.config is not None else None,
         )
 
     def _render(self, records: list[NoteRecord]) -> None:
@@ -658,7 +659,8 @@ class Project:
         self.rewrite_all = report.template_failed
         report.diagnostics = self.diagnostics()
         failed = [p for p, r in self.records.items() if r.note is None]
-        report.notes = len(self.records) - len(failed)
+        intros = sum(1 for r in self.records.values() if r.note is not None and r.note.describes_category)
+        report.notes = len(self.records) - len(failed) - intros  # papers: introductions are not counted
         report.pages = self.pages
         report.failed_notes = sorted(display_path(p, self.root) for p in failed)
         return report
@@ -683,7 +685,7 @@ class Project:
 def link_states(looked_at: frozenset[Path], targets: LinkTargets) -> tuple:
     """What each path a note's links looked at is now: a note (and its page), an asset, a folder
     (its listing: letter-case hints depend on it), some other file, or nothing."""
-    states = []
+    states: list[tuple] = [("@repository", targets.repository)]  # links to its own files on GitHub
     for path in sorted(looked_at):
         note = targets.notes_by_source.get(path)
         if note is not None:

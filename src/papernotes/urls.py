@@ -59,6 +59,30 @@ def is_machine_local(url: str) -> bool:
     return bool(_MACHINE_LOCAL.match(url.strip().strip("<>")))
 
 
+_REPOSITORY = re.compile(r"^(?:https?://|ssh://)?(?:[\w.-]+@)?(?:www\.)?github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$",
+                         re.IGNORECASE)
+_BLOB = re.compile(r"^https?://(?:www\.)?github\.com/([\w.-]+)/([\w.-]+)/(?:blob|tree|raw)/[^/]+/([^?#]+)"
+                   r"(?:\?[^#]*)?(#.*)?$|^https?://raw\.githubusercontent\.com/([\w.-]+)/([\w.-]+)/[^/]+/([^?#]+)(#.*)?$",
+                   re.IGNORECASE)
+
+
+def github_repository(url: str) -> tuple[str, str] | None:
+    """(owner, name), lower case, of a GitHub repository address (https, ssh or ``git@`` form)."""
+    match = _REPOSITORY.match(url.strip())
+    return (match.group(1).lower(), match.group(2).lower()) if match else None
+
+
+def github_file(url: str) -> tuple[tuple[str, str], str, str] | None:
+    """((owner, name), path in the repository, "#fragment" or "") of a link to a file on GitHub
+    (``…/blob/<branch>/<path>``, ``/tree/``, ``/raw/``, raw.githubusercontent.com)."""
+    match = _BLOB.match(url.strip())
+    if not match:
+        return None
+    groups = match.groups()
+    owner, name, path, fragment = groups[:4] if groups[0] else groups[4:]
+    return (owner.lower(), name.lower()), path, fragment or ""
+
+
 def guess_label(url: str) -> str:
     lowered = url.lower()
     for needle, label in _LABELS:

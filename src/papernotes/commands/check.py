@@ -40,6 +40,10 @@ def duplicate_papers(notes: list[Note]) -> Diagnostics:
             other, reason = match
             found.warn(note.rel_path, note.line_of("title"),
                        f"same paper as {other.rel_path} (same {reason}); merge or delete one")
+        for other in index.sharing_an_id(identity):
+            found.warn(note.rel_path, note.line_of("arxiv") or note.line_of("doi") or note.line_of("links"),
+                       f"has the arXiv id or DOI of {other.rel_path}, whose title is unrelated; is one of "
+                       "the two ids wrong?")
         index.add(identity, note)
     return found
 

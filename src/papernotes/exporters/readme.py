@@ -20,7 +20,9 @@ shape ``papernotes import`` reads (``importers.readme``)::
     </blockquote>
     </details>
 
-Categories and notes come in the site's order (``build_site``). A note without links has a plain
+Categories and notes come in the site's order (``build_site``); a category's introduction
+(``_index.md``) is the prose under its heading, the site's own (``notes/_index.md``) stands above
+the legend. ``import`` reads both back, with the order. A note without links has a plain
 title; without venue, no bold line. The blank line after ``<blockquote>`` makes GitHub render the
 body as Markdown.
 
@@ -89,11 +91,16 @@ def export_readme(notes: list[Note], config: SiteConfig, output_dir: Path | None
     output_dir = Path(output_dir if output_dir is not None else config.root)
     notes_dir = Path(notes_dir if notes_dir is not None else config.notes_path)
     site = build_site(config, notes)
-    out = [GENERATED_MARKER, f"# {escape_text(config.title)}", "", legend(notes, config), ""]
+    out = [GENERATED_MARKER, f"# {escape_text(config.title)}", ""]
+    if site.intro is not None:
+        out += [intro_block(site.intro, image_prefix(site.intro, output_dir, notes_dir)), ""]
+    out += [legend(site.notes, config), ""]
     for top in site.categories:
         for category in top.walk():
             level = min(1 + len(category.path), 6)
             out += [f"{'#' * level} {escape_text(category.name)}", ""]
+            if category.intro is not None:
+                out += [intro_block(category.intro, image_prefix(category.intro, output_dir, notes_dir)), ""]
             for note in category.notes:
                 out += [note_block(note, image_prefix(note, output_dir, notes_dir)), ""]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -134,6 +141,13 @@ def note_block(note: Note, prefix: str = "") -> str:
         lines += body_lines + [""]
     lines += ["</blockquote>", "</details>"]
     return "\n".join(lines)
+
+
+def intro_block(intro: Note, prefix: str = "") -> str:
+    """A category's introduction (its ``_index.md``) as the prose under its heading, which is what
+    ``import`` reads back as the introduction."""
+    body = close_open_constructs(escape_structure(rewrite_image_paths(intro.body, prefix)))
+    return "\n".join(trim_blank_edges(body.rstrip().split("\n"), br_too=False))
 
 
 def image_prefix(note: Note, output_dir: Path, notes_dir: Path) -> str:

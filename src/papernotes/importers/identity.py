@@ -8,6 +8,12 @@
 Two different arXiv ids, or two different DOIs, are always two papers, whatever the titles. A
 shared code, project, blog or PDF-host link says nothing: many papers share a repository.
 An arXiv DOI (``10.48550/arXiv.2106.09685``) is read as the arXiv id it names.
+
+One exception keeps a copy-and-paste slip from losing a paper: two entries that share an id but
+whose titles have nothing to do with each other (full titles in the same script, neither holding
+the other, sharing less than half of their words) are two papers, one of whose links is wrong — ``unrelated_titles``
+says so, and the importer and ``check`` report it. A title that only names the id
+("arXiv:2106.09685") is related to any title.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class PaperIdentity:
     arxiv: str | None  # without version, lower case
     doi: str | None  # lower case, without the resolver
     title: str  # normalise_title(title), "" when too short to say anything
+    written_title: str = ""  # as written, for the words it shares with another
 
     def keys(self) -> list[str]:
         """Index keys: an entry can only be the same paper as one sharing a key."""
@@ -77,7 +84,45 @@ def identity_of(title: str, urls: Iterable[str] = (), arxiv: str | None = None,
             arxiv_id = arxiv_id or arxiv_key(match.group(1))
             doi_id = None
     key = normalise_title(title)
-    return PaperIdentity(arxiv_id, doi_id, key if len(key) >= MIN_TITLE_KEY else "")
+    return PaperIdentity(arxiv_id, doi_id, key if len(key) >= MIN_TITLE_KEY else "", title)
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _words(title: str) -> set[str]:
+    text = unicodedata.normalize("NFKC", title).casefold()
+    words = set()
+    for word in _WORD.findall(text):
+        if _CJK.search(word):
+            words.update(_CJK.findall(word))  # Chinese: characters count as words
+            words.update(_CJK.sub(" ", word).split())
+        else:
+            words.add(word)
+    return words
+
+
+def unrelated_titles(a: PaperIdentity, b: PaperIdentity) -> bool:
+    """Titles that cannot belong to one paper (see the module's docstring): both full titles of
+    four words or more in the same script, neither holding the other, sharing less than half of
+    their words. A short name ("CLIP"), a translation (知识蒸馏综述 / Knowledge Distillation: A
+    Survey) or a placeholder ("arXiv:2106.09685") is never called unrelated."""
+    if not a.title or not b.title or a.title in b.title or b.title in a.title:
+        return False
+    for identity in (a, b):
+        if identity.arxiv and identity.arxiv.replace(".", "") in identity.title.replace(".", ""):
+            return False  # "arXiv:2106.09685": a placeholder title
+    if bool(_CJK.search(a.written_title)) != bool(_CJK.search(b.written_title)):
+        return False  # one is written in Chinese, the other not: perhaps a translation
+    words_a, words_b = _words_of(a), _words_of(b)
+    if len(words_a) < 4 or len(words_b) < 4:
+        return False
+    return len(words_a & words_b) * 2 < min(len(words_a), len(words_b))
+
+
+def _words_of(identity: PaperIdentity) -> set[str]:
+    return _words(identity.written_title)
 
 
 def conflict(a: PaperIdentity, b: PaperIdentity) -> str | None:
@@ -94,9 +139,9 @@ def same_paper(a: PaperIdentity, b: PaperIdentity) -> str | None:
     if conflict(a, b):
         return None
     if a.arxiv and a.arxiv == b.arxiv:
-        return "arXiv id"
+        return None if unrelated_titles(a, b) else "arXiv id"
     if a.doi and a.doi == b.doi:
-        return "DOI"
+        return None if unrelated_titles(a, b) else "DOI"
     if a.title and a.title == b.title:
         return "title"
     return None
@@ -114,6 +159,15 @@ class IdentityIndex:
         self._items.append((identity, item))
         for key in identity.keys():
             self._by_key.setdefault(key, []).append(index)
+
+    def sharing_an_id(self, identity: PaperIdentity) -> list[object]:
+        """The papers added that share an arXiv id or DOI with ``identity`` but whose titles are
+        unrelated to its title (so they were kept apart: one of the ids is probably wrong)."""
+        keys = [k for k in identity.keys() if not k.startswith("title:")]
+        found = sorted({i for key in keys for i in self._by_key.get(key, ())})
+        return [item for i in found for other, item in [self._items[i]]
+                if same_paper(identity, other) is None and not conflict(identity, other)
+                and unrelated_titles(identity, other)]
 
     def find(self, identity: PaperIdentity) -> tuple[object, str] | None:
         """(item, reason) of the first paper added that is the same paper, else None."""

@@ -388,12 +388,15 @@ def unwrap_blockquote(lines: list[str]) -> list[str]:
     return inner
 
 
+_BOLD_LEAD = re.compile(r"^\s*(\*\*|__)(.+?)\1\s+(\S.*)$")
+
+
 def take_venue(lines: list[str], generated: bool) -> tuple[str | None, list[str]]:
     """The venue of a body, and the body lines without it (see ``papernotes.load.venues``):
 
     * a bold-only first line that is essentially a venue (``**ICLR 2023**``): the line goes;
     * a bold first line that starts with a venue and runs on into a sentence: the venue is taken,
-      the sentence stays (still bold);
+      the sentence stays (still bold); a bold venue followed by plain text on its line likewise;
     * else the one venue with a year inside the first paragraph (``…（CVPR 2023）``): taken, the
       text is unchanged. Anything else is no venue."""
     if generated:
@@ -406,6 +409,11 @@ def take_venue(lines: list[str], generated: bool) -> tuple[str | None, list[str]
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         return None, lines
+    lead = _BOLD_LEAD.match(lines[first])
+    if lead and not BOLD_LINE.match(lines[first]):  # "**ICLR 2023** 这篇文章……": a bold venue, then text
+        found = venue_line(plain(lead.group(2)))
+        if found is not None and not found.rest:
+            return found.venue, lines[:first] + [lead.group(3)] + lines[first + 1:]
     match = BOLD_LINE.match(lines[first])
     if match:
         found = venue_line(plain(next(g for g in match.groups() if g is not None)))
@@ -761,6 +769,8 @@ class ReadmeParser:
         for message in summary.problems:
             self.problem(line, message)
         body, venue = clean_body(body_lines, self.generated) if venue_from_body else ("", None)
+        if not venue_from_body and summary.rest and not self.generated:
+            venue = venue_in_text(summary.rest)  # 🟧 Title（ICLR 2022 workshop，有空再看）
         note = ImportedNote(
             title=summary.title,
             origin=f"{self.file}:{line}",

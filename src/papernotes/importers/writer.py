@@ -217,6 +217,12 @@ def plan(sources: list[ParsedSource], notes_dir: Path, root: Path, force: bool =
         for note in source.notes:
             found = index.find(_identity(note))
             if found is None:
+                for other in index.sharing_an_id(_identity(note)):
+                    assert isinstance(other, ImportedNote)
+                    result.warnings.append(
+                        f"{note.origin}: “{note.title}” has the same arXiv id or DOI as {other.origin} "
+                        f"“{other.title}”, but the titles are unrelated: imported as two papers; one of "
+                        "the two links is probably wrong")
                 unique.append(note)
                 index.add(_identity(note), note)
                 continue
@@ -233,6 +239,13 @@ def plan(sources: list[ParsedSource], notes_dir: Path, root: Path, force: bool =
     by_source_file: dict[Path, Path] = {}
     for note in unique:
         match = existing.find(_identity(note))
+        if match is None:
+            for other in existing.sharing_an_id(_identity(note)):
+                assert isinstance(other, ExistingNote)
+                result.warnings.append(
+                    f"{note.origin}: “{note.title}” has the same arXiv id or DOI as {_shown(other.path, root)} "
+                    f"“{other.title}”, but the titles are unrelated: written as a new note; one of the two "
+                    "ids is probably wrong")
         if match is not None:
             other, reason = match
             assert isinstance(other, ExistingNote)

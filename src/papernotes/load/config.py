@@ -11,6 +11,7 @@ import yaml
 from ..diagnostics import Diagnostics, NoteError
 from .frontmatter import normalize_text, parse_yaml
 from ..model import STATUS_LABELS, Status
+from ..urls import github_repository
 
 CONFIG_NAME = "papernotes.yaml"
 
@@ -30,6 +31,10 @@ class SiteConfig:
     status_labels: dict[Status, str] = field(default_factory=lambda: dict(STATUS_LABELS))
     extra: dict[str, Any] = field(default_factory=dict)
     follow_symlinks: bool = False  # follow symbolic links in notes/ that lead outside it
+    repo_url: str = ""  # the site's own repository (links to its files on GitHub become links to pages)
+    #: (owner, name) of the site's GitHub repository: ``repo_url``, else the ``origin`` remote of
+    #: the site's git checkout (set by ``load_config``)
+    repository: tuple[str, str] | None = None
 
     @property
     def notes_path(self) -> Path:
@@ -56,7 +61,23 @@ class SiteConfig:
         return self.site_url + href(path)
 
 
-_STRING_KEYS = ("title", "author", "description", "base_url", "url", "language", "output", "notes_dir")
+def git_origin(root: Path) -> str | None:
+    """The URL of the ``origin`` remote in ``root/.git/config``, if there is one."""
+    try:
+        text = (root / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    section = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped
+        elif section == '[remote "origin"]' and stripped.startswith("url") and "=" in stripped:
+            return stripped.split("=", 1)[1].strip()
+    return None
+
+
+_STRING_KEYS = ("title", "author", "description", "base_url", "url", "language", "output", "notes_dir", "repo_url")
 KNOWN_KEYS = set(_STRING_KEYS) | {"category_order", "status_labels", "params", "follow_symlinks"}
 
 
@@ -65,6 +86,7 @@ def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
     root = root.resolve()
     config = SiteConfig(root=root)
     path = root / CONFIG_NAME
+    config.repository = github_repository(git_origin(root) or "")
     if not path.exists():
         return config
     shown = CONFIG_NAME
@@ -108,6 +130,11 @@ def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
             config.extra.update(value if isinstance(value, dict) else {})
         else:
             diagnostics.warn(shown, line, f"unknown setting '{key}' (known: {', '.join(sorted(KNOWN_KEYS))})")
+    if config.repo_url:
+        config.repository = github_repository(config.repo_url)
+    if config.repo_url and config.repository is None:
+        diagnostics.warn(shown, lines.get("repo_url"), f"'repo_url' should be a GitHub repository such as "
+                                                       f"https://github.com/me/notes (got '{config.repo_url}')")
     if not config.base_url.endswith("/"):
         config.base_url += "/"
     if config.url:

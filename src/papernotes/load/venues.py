@@ -173,6 +173,8 @@ def venue_line(text: str) -> VenueLine | None:
         if "name" in kinds or ("year" in kinds and sum(t.kind == "acronym" for t in tokens) == 1):
             return VenueLine(_clean(text), "")
         return None
+    if "name" in kinds and _names_an_event(text[tokens[-1].end:], text[: tokens[-1].end]):
+        return VenueLine(_clean(text), "")  # "NIPS 2014 Deep Learning Workshop"
     # A venue followed by a sentence: the sentence stays in the body.
     names = [t for t in tokens if t.kind == "name"]
     if not names or "acronym" in kinds:
@@ -185,6 +187,21 @@ def venue_line(text: str) -> VenueLine | None:
     venue = _clean(text[: end])
     rest = text[end:].lstrip(" ,，、;；·•|:：-–—")
     return VenueLine(venue, rest) if venue and rest else None
+
+
+_EVENT_WORDS = re.compile(r"\b(?:workshops?|track|symposium|tutorial|challenge|competition)\b", re.IGNORECASE)
+_TITLE_CASE_TAIL = re.compile(r"^[\s,:;–—-]*(?:(?:on|of|for|in|and|the|&|at)\s+)*(?:[A-Z0-9][\w'’&+.\-]*"
+                              r"(?:\s+(?:[A-Z0-9][\w'’&+.\-]*|on|of|for|in|and|the|&|at|with|to|a))*)\s*[)）]?\s*$")
+
+
+def _names_an_event(tail: str, head: str) -> bool:
+    """A workshop's or track's own name after the venue: ``Deep Learning Workshop``, ``Workshop
+    on Energy Efficient Machine Learning`` — a short Title Case phrase, and a workshop, track,
+    symposium … named in it or just before it."""
+    words = tail.split()
+    if not words or len(words) > 12 or not _TITLE_CASE_TAIL.match(tail):
+        return False
+    return bool(_EVENT_WORDS.search(tail) or _EVENT_WORDS.search(" ".join(head.split()[-2:])))
 
 
 def is_venue(text: str) -> bool:

@@ -19,6 +19,7 @@ class RenderContext:
     diagnostics: Diagnostics
     assets: list[Path] = field(default_factory=list)
     looked_at: set[Path] = field(default_factory=set)  # paths links tried, found or not
+    machine_local: dict[str, int] = field(default_factory=dict)  # paths only the author has -> first line
 
     def warn(self, body_line: int, message: str) -> None:
         """``body_line`` is 0-based within the body, as markdown-it counts."""

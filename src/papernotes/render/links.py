@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..model import Note
-from ..urls import href, url_problem
+from ..urls import github_file, href, url_problem
 
 _SCHEME_OR_SPECIAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*:|//|#|\?)")
 
@@ -24,6 +24,7 @@ class LinkTargets:
     notes_dir: Path  # resolved
     notes_by_source: dict[Path, Note]  # resolved source path -> note
     asset_files: set[Path] = field(default_factory=set)  # resolved asset paths under notes_dir
+    repository: tuple[str, str] | None = None  # the site's own GitHub repository (owner, name)
 
 
 @dataclass
@@ -39,6 +40,9 @@ def asset_url(targets: LinkTargets, path: Path) -> str:
 
 
 def resolve(targets: LinkTargets, note: Note, url: str) -> Resolution:
+    own = _own_repository_file(targets, url)
+    if own is not None:
+        url = own  # a file of the site's own repository on GitHub: the page made of it
     if not url or _SCHEME_OR_SPECIAL.match(url):
         problem = url_problem(url) if url else None
         return Resolution(None, problem=f"link '{url}' {problem}" if problem else None)
@@ -69,6 +73,22 @@ def resolve(targets: LinkTargets, note: Note, url: str) -> Resolution:
         looked_at += (target.parent,)
         problem = f"links to '{url}', which does not exist{_case_hint(target)}"
     return Resolution(None, problem=problem, looked_at=looked_at)
+
+
+def _own_repository_file(targets: LinkTargets, url: str) -> str | None:
+    """``/path`` for a link to a Markdown note of the site's own repository on GitHub, else None."""
+    if targets.repository is None or "github" not in url:
+        return None
+    found = github_file(url)
+    if found is None or found[0] != targets.repository:
+        return None
+    _, path, fragment = found
+    if not path.lower().endswith((".md", ".markdown")):
+        return None
+    candidates = [targets.notes_dir / unquote(path), targets.root / unquote(path)]
+    if not any(Path(os.path.normpath(c)) in targets.notes_by_source for c in candidates):
+        return None
+    return "/" + path + fragment
 
 
 def _inside(path: Path, folder: Path) -> bool:

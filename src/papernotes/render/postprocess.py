@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import unquote
 
 import emoji
 from markdown_it import MarkdownIt
@@ -16,6 +17,7 @@ from markdown_it.token import Token
 
 from .mathml import MathError
 from .context import RenderContext
+from ..urls import is_machine_local
 from .links import relative_href, resolve
 from .math import MATH_BLOCK_TYPES, MATH_INLINE_TYPES, PIPE_STAND_IN, unclosed_display_math
 
@@ -37,6 +39,15 @@ def postprocess_rule(state: StateCore) -> None:
             token.content = _rewrite_html_urls(context, token.content, line)
         elif token.type == "inline" and token.children:
             _inline_children(context, token.children, line)
+    if context.machine_local:
+        paths = list(context.machine_local)
+        shown = ", ".join(f"'{p}'" for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        folder = context.note.rel_path.rpartition("/")[0] or "notes"
+        name = paths[0].replace("\\", "/").rpartition("/")[2] or "image.png"
+        context.warn(context.machine_local[paths[0]],
+                     f"{len(paths)} link{'s' if len(paths) > 1 else ''} to files on the author's own machine, which "
+                     f"no one else has: {shown}; copy {'them' if len(paths) > 1 else 'it'} into {folder}/images/ "
+                     f"and write images/{name}")
     for line in unclosed_display_math(state.env):
         context.warn(line, "'$$' starts a display formula that is never closed (no later line ends with "
                            "'$$' before the text goes on); shown as text — close it with a line '$$'")
@@ -98,6 +109,9 @@ def _rewrite_attr(context: RenderContext, token: Token, name: str, line: int) ->
 
 
 def _resolve(context: RenderContext, url: str, line: int) -> str | None:
+    if is_machine_local(url):  # said once per note, at the end (postprocess_rule)
+        context.machine_local.setdefault(unquote(url), line)
+        return None
     result = resolve(context.targets, context.note, url)
     context.looked_at.update(result.looked_at)
     if result.problem:
