@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .model import ImportedNote, ImportProblem, ParsedSource
 
-FORMATS = ("readme", "posts", "bibtex")
+FORMATS = ("readme", "posts", "bibtex", "notes")
 
 
 class SourceError(Exception):
@@ -17,6 +17,7 @@ class SourceError(Exception):
 def detect(path: Path) -> str:
     """Which kind of source ``path`` is; raises SourceError when it is none of them."""
     from .bib import looks_like_bibtex
+    from .folder import looks_like_notes_folder
     from .posts import looks_like_posts
     from .readme import looks_like_readme
 
@@ -26,6 +27,8 @@ def detect(path: Path) -> str:
         return "bibtex"
     if looks_like_posts(path):
         return "posts"
+    if looks_like_notes_folder(path):
+        return "notes"
     if path.is_file():
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -48,6 +51,10 @@ def parse(path: Path, kind: str) -> ParsedSource:
         from .posts import parse_posts
 
         return parse_posts(path)
+    if kind == "notes":
+        from .folder import parse_folder
+
+        return parse_folder(path)
     if kind == "bibtex":
         from .bib import parse_bibtex
 
