@@ -116,7 +116,7 @@ def test_export_readme_round_trip(tmp_path):
     exported = run("export", "readme", cwd=site)
     assert exported.returncode == 0, exported.stderr
     readme = site / "README.md"
-    assert readme.read_text().count("<details>") >= 23
+    assert readme.read_text().count("<details>") >= 24
     other = tmp_path / "b"
     other.mkdir()
     imported = run("import", readme, cwd=other)

@@ -130,7 +130,7 @@ def home(browser, site_server):
 
 def test_facets_narrow_combine_count_and_live_in_the_url(home, browser):
     everything = visible_titles(home)
-    assert len(everything) == 23
+    assert len(everything) == 24
     home.select_option("select[data-facet=status]", "read")
     read = visible_titles(home)
     assert 0 < len(read) < len(everything)
@@ -155,7 +155,7 @@ def test_facets_narrow_combine_count_and_live_in_the_url(home, browser):
     other.close()
     home.click("button[type=reset]")
     home.wait_for_timeout(100)
-    assert len(visible_titles(home)) == 23 and urlsplit(home.url).query == ""
+    assert len(visible_titles(home)) == 24 and urlsplit(home.url).query == ""
 
 
 def test_tag_venue_and_year_facets(home):
@@ -174,7 +174,7 @@ def test_without_javascript_every_note_is_listed(browser, site_server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(site_server + "index.html?status=read")
-    assert len(page.query_selector_all(".note-row")) == 23
+    assert len(page.query_selector_all(".note-row")) == 24
     assert page.eval_on_selector("form.facets", "f => f.hidden")
     assert page.eval_on_selector(".search", "s => s.hidden")  # no dead search box either
     context.close()

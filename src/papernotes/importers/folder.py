@@ -95,7 +95,8 @@ from ..model import Link, Status
 from ..render.note_renderer import heading_id
 from ..urls import guess_label, is_machine_local, url_problem
 from . import bib
-from .markdown import FenceTracker, display_math_lines, machine_local_paths, mask_code_spans, separate_display_math
+from .markdown import (FenceTracker, display_math_lines, drop_lines, machine_local_paths, mask_code_spans,
+                       separate_display_math)
 from .model import ImageRef, ImportedNote, ImportProblem, NoteLinkRef, ParsedSource
 from .posts import looks_like_posts
 from .readme import MARKER, arxiv_id, find_images, is_layout_line, looks_like_readme, parse_heading, status_of
@@ -573,7 +574,7 @@ class _HeadingReader:
                 self.heading(index, *found)
         if self.links:
             self.result.data["links"] = self.links
-        self.result.body = _without_lines(self.lines, self.drop)
+        self.result.body = drop_lines(self.lines, self.drop)
         return self.result
 
     def heading(self, index: int, name: str, value: str) -> None:
@@ -744,23 +745,6 @@ def read_bibtex_entry(text: str, line: int, shown: str, problems: list[ImportPro
         return None
     strings = {s.key.lower(): s.value for s in library.strings if isinstance(s.value, str)}
     return bib._note(entries[0], line, shown, strings, problems)
-
-
-def _without_lines(lines: list[str], drop: set[int]) -> str:
-    """``lines`` without those in ``drop``; a blank line left next to a removed run (or at the start)
-    goes too, so no double gap remains."""
-    kept: list[str] = []
-    index = 0
-    while index < len(lines):
-        if index in drop:
-            while index in drop:
-                index += 1
-            if index < len(lines) and not lines[index].strip() and (not kept or not kept[-1].strip()):
-                index += 1
-            continue
-        kept.append(lines[index])
-        index += 1
-    return "\n".join(kept)
 
 
 def read_metadata_headings(body: str, first_line: int, shown: str, problems: list[ImportProblem]) -> HeadingFields:

@@ -129,3 +129,22 @@ def machine_local_paths(body: str) -> list[str]:
             if is_machine_local(target):
                 found.setdefault(unquote(target), None)
     return list(found)
+
+
+def drop_lines(lines: list[str], drop: set[int]) -> str:
+    """``lines`` without the ones in ``drop``; where a dropped run stood between blank lines (or at
+    the start), one of those blank lines goes too, so no double gap is left behind."""
+    if not drop:
+        return "\n".join(lines)
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        if index in drop:
+            while index in drop:
+                index += 1
+            if index < len(lines) and not lines[index].strip() and (not kept or not kept[-1].strip()):
+                index += 1
+            continue
+        kept.append(lines[index])
+        index += 1
+    return "\n".join(kept)

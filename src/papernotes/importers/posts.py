@@ -70,6 +70,7 @@ from ..load.fields import (
     title_from_body,
 )
 from ..load.frontmatter import FrontMatter, normalize_text, split
+from .markdown import drop_lines
 from .model import ImageRef, ImportedNote, ImportProblem, ParsedSource
 
 POST_SUFFIXES = {".md", ".markdown", ".mkd", ".mkdn", ".mdown", ".html", ".htm"}
@@ -609,26 +610,7 @@ def remove_toc(text: str) -> str:
             if index > 0 and _LIST_ITEM.match(lines[index - 1]) and \
                     (index < 2 or not lines[index - 2].strip() or not _LIST_ITEM.match(lines[index - 2])):
                 drop.add(index - 1)
-    return _drop_lines(lines, drop)
-
-
-def _drop_lines(lines: list[str], drop: set[int]) -> str:
-    """``lines`` without the ones in ``drop``; where a dropped run stood between blank lines (or at
-    the start), one of those blank lines goes too, so no double gap is left behind."""
-    if not drop:
-        return "\n".join(lines)
-    kept: list[str] = []
-    index = 0
-    while index < len(lines):
-        if index in drop:
-            while index in drop:
-                index += 1
-            if index < len(lines) and not lines[index].strip() and (not kept or not kept[-1].strip()):
-                index += 1
-            continue
-        kept.append(lines[index])
-        index += 1
-    return "\n".join(kept)
+    return drop_lines(lines, drop)
 
 
 def _comment(text: str) -> str:
@@ -776,7 +758,7 @@ def drop_kramdown_attributes(text: str) -> str:
     """kramdown attribute lists and extensions, which papernotes would show as text."""
     text = _KRAMDOWN_COMMENT.sub(lambda m: _comment(m.group(1)), text)
     lines = text.split("\n")
-    text = _drop_lines(lines, {i for i, line in enumerate(lines) if _IAL_LINE.match(line) or _EXTENSION_LINE.match(line)})
+    text = drop_lines(lines, {i for i, line in enumerate(lines) if _IAL_LINE.match(line) or _EXTENSION_LINE.match(line)})
     text = _SPAN_IAL.sub("", text)
     text = _EXTENSION_TAG.sub("", text)
     return _HEADING_ID.sub(r"\1", text)

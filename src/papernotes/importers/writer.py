@@ -212,6 +212,7 @@ def plan(sources: list[ParsedSource], notes_dir: Path, root: Path, force: bool =
     existing = existing_notes(notes_dir, root)
     # 1. one entry per paper among the sources
     unique: list[ImportedNote] = []
+    merged_files: list[tuple[Path, ImportedNote]] = []
     index = IdentityIndex()
     for source in sources:
         for note in source.notes:
@@ -219,15 +220,14 @@ def plan(sources: list[ParsedSource], notes_dir: Path, root: Path, force: bool =
             if found is None:
                 for other in index.sharing_an_id(_identity(note)):
                     assert isinstance(other, ImportedNote)
-                    result.warnings.append(
-                        f"{note.origin}: “{note.title}” has the same arXiv id or DOI as {other.origin} "
-                        f"“{other.title}”, but the titles are unrelated: imported as two papers; one of "
-                        "the two links is probably wrong")
+                    result.warnings.append(_kept_apart(note, other.origin, other.title))
                 unique.append(note)
                 index.add(_identity(note), note)
                 continue
             first, reason = found
             assert isinstance(first, ImportedNote)
+            if note.source_file is not None:
+                merged_files.append((note.source_file, first))  # links to its file lead to the merged note
             result.merged.append(f"{note.origin} “{note.title}” into {first.origin} “{first.title}” (same {reason})")
             if normalise_title(note.title) != normalise_title(first.title):
                 result.warnings.append(f"{note.origin}: “{note.title}” was merged into {first.origin} "
@@ -242,10 +242,7 @@ def plan(sources: list[ParsedSource], notes_dir: Path, root: Path, force: bool =
         if match is None:
             for other in existing.sharing_an_id(_identity(note)):
                 assert isinstance(other, ExistingNote)
-                result.warnings.append(
-                    f"{note.origin}: “{note.title}” has the same arXiv id or DOI as {_shown(other.path, root)} "
-                    f"“{other.title}”, but the titles are unrelated: written as a new note; one of the two "
-                    "ids is probably wrong")
+                result.warnings.append(_kept_apart(note, _shown(other.path, root), other.title))
         if match is not None:
             other, reason = match
             assert isinstance(other, ExistingNote)
@@ -268,11 +265,22 @@ def plan(sources: list[ParsedSource], notes_dir: Path, root: Path, force: bool =
             by_source_file[_resolved(note.source_file)] = planned.path
         _plan_images(planned, result, root)
         result.notes.append(planned)
+    planned_path = {id(p.note): p.path for p in result.notes}
+    for file, into in merged_files:
+        if id(into) in planned_path:
+            by_source_file[_resolved(file)] = planned_path[id(into)]
+        elif into.source_file is not None and _resolved(into.source_file) in by_source_file:
+            by_source_file[_resolved(file)] = by_source_file[_resolved(into.source_file)]
     for planned in result.notes:
         _point_note_links(planned, by_source_file)
         _report_local_paths(planned, result, root)
     _plan_categories(sources, notes_dir, root, force, result)
     return result
+
+
+def _kept_apart(note: ImportedNote, other: str, other_title: str) -> str:
+    return (f"{note.origin}: “{note.title}” has the same arXiv id or DOI as {other} “{other_title}”, but the "
+            "titles are unrelated: imported as two papers; one of the two ids is probably wrong")
 
 
 def _resolved(path: Path) -> Path:
