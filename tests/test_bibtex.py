@@ -404,7 +404,7 @@ def example_build(tmp_path_factory) -> Path:
 
 
 def test_example_notes_papers_bib_and_cite_blocks(example_build):
-    notes = [p for p in EXAMPLE_NOTES.rglob("*") if p.is_file() and is_note_file(p.name)
+    notes = [p for p in EXAMPLE_NOTES.rglob("*") if p.is_file() and is_note_file(p.name) and p.name != "_index.md"
              and not any(part.startswith(".") for part in p.relative_to(EXAMPLE_NOTES).parts)]
     bib = (example_build / "papers.bib").read_text(encoding="utf-8")
     library = parse(bib)

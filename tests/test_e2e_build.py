@@ -29,7 +29,8 @@ EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//)", re.I)  # http:, https:, ma
 
 
 def example_note_files() -> list[Path]:
-    return sorted(EXAMPLE_NOTES.rglob("*.md"))
+    """The example's paper notes (an ``_index.md`` introduces a category; it is not a paper)."""
+    return sorted(path for path in EXAMPLE_NOTES.rglob("*.md") if path.name != "_index.md")
 
 
 def read_front_matter(path: Path) -> tuple[dict, str]:
@@ -205,8 +206,10 @@ def test_every_example_note_has_its_own_page(example_site):
     assert len(pages) == len(files), [p.relative_to(example_site).as_posix() for p in pages]
     for path in files:
         page, _ = page_with_title(example_site, expected_title(path))
-        # the page sits in the same sub-folder as its note (notes/peft/lora.md -> notes/peft/…)
-        assert page.parent.relative_to(example_site / "notes") == path.parent.relative_to(EXAMPLE_NOTES)
+        # the page sits in the same sub-folder as its note (notes/peft/lora.md -> notes/peft/…),
+        # folder names written as URL slugs ("Generative Models/" -> "generative-models/")
+        folders = [part.lower().replace(" ", "-") for part in path.parent.relative_to(EXAMPLE_NOTES).parts]
+        assert page.parent.relative_to(example_site / "notes").parts == tuple(folders)
 
 
 def test_home_lists_each_note_once_linking_to_its_page(example_site, home):
