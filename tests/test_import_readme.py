@@ -268,11 +268,12 @@ def site_config(root: Path) -> SiteConfig:
     return SiteConfig(root=root, title="Round trip")
 
 
-def load(root: Path) -> list[Note]:
+def load(root: Path, intros: bool = False) -> list[Note]:
+    """The papers of a notes folder (with ``intros``: its category introductions instead)."""
     diagnostics = Diagnostics()
     notes = load_notes(root, root / "notes", diagnostics).notes
     assert not diagnostics.errors, diagnostics.errors
-    return notes
+    return [n for n in notes if n.describes_category == intros]
 
 
 def body_as_imported(note_body: str) -> str:
@@ -309,10 +310,14 @@ def test_round_trip_of_the_example_notes(tmp_path):
     assert len(notes) >= 20
     out = tmp_path / "out"
     out.mkdir()
-    text = export_readme(notes, site_config(REPO_ROOT), output_dir=out, notes_dir=REPO_ROOT / "notes")
+    text = export_readme(notes + load(REPO_ROOT, intros=True), site_config(REPO_ROOT), output_dir=out,
+                         notes_dir=REPO_ROOT / "notes")
     assert text.startswith(GENERATED_MARKER + "\n# Round trip\n")
     (out / "README.md").write_text(text, encoding="utf-8")
     back = assert_round_trip(notes, out / "README.md")
+    # the categories' introductions come back as the prose under their headings
+    intros = {c.path: c.intro for c in parse_readme(out / "README.md").categories if c.intro}
+    assert intros == {i.category: body_as_imported(i.body) for i in load(REPO_ROOT, intros=True)}
     lora = back["LoRA: Low-Rank Adaptation of Large Language Models"]
     assert len(lora.images) == 1 and lora.images[0].path.resolve() == REPO_ROOT / "notes/peft/images/lora-diagram.svg"
     assert_renders_one_block_per_note(text, notes)

@@ -43,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
               "or -o to write elsewhere (nothing was changed)", file=sys.stderr)
         return 2
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {target} ({len(notes)} notes)")
+    print(f"wrote {target} ({sum(1 for n in notes if not n.describes_category)} notes)")
     return 0

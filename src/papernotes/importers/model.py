@@ -82,3 +82,11 @@ class ParsedSource:
     notes: list[ImportedNote] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)  # lines it could not understand
     categories: list[SourceCategory] = field(default_factory=list)  # in the source's order
+
+
+def resources_title(heading: str, source: Path) -> str:
+    """The title of the note that keeps a section's links that are no papers: the heading and
+    the list it came from, so that two lists' "Tools" are two notes, and importing one list
+    again finds its own."""
+    name = source.stem if source.stem.lower() not in ("readme", "index") else source.parent.name or source.stem
+    return f"Resources · {heading} ({name})"
