@@ -9,7 +9,6 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, BuildResult, build
-from .diagnostics import Severity
 from .output import OutputError
 from .scaffold import ScaffoldError, init_site
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..console import say, warn
@@ -15,11 +14,15 @@ from ..importers.writer import apply, plan
 
 def add_parser(commands) -> None:
     p = commands.add_parser(
-        "import", help="bring in notes from a README reading list, Jekyll/Hexo posts or a .bib file",
+        "import", help="bring in notes from a README reading list, posts, a folder of notes, a survey "
+                       "or awesome list, a copied blog index or a .bib file",
         description="Write one note per paper found in each SOURCE: a GitHub README reading list "
-                    "(<details> blocks with status emoji), a folder or file of Jekyll/Hexo posts, or a "
-                    "BibTeX file. Duplicates are merged; papers already in the notes are skipped; "
-                    "nothing is overwritten without --force.")
+                    "(<details> blocks with status emoji), a folder or file of Jekyll/Hexo posts, a "
+                    "folder of Markdown notes (Typora, Obsidian), a dated survey list, an awesome list "
+                    "(link items, tables of papers), a blog's index page copied as text, or a BibTeX "
+                    "file. The same paper (same arXiv id, DOI or title) is merged; papers already in "
+                    "the notes are skipped; nothing is overwritten without --force, and --force "
+                    "replaces only a note holding the same paper.")
     p.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
     p.add_argument("--root", type=Path, default=Path("."), help="site root (default: .)")
     p.add_argument("--into", type=Path, help="folder for the new notes (default: the site's notes/)")

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from ..bibtex import BaseKeys, Citation, bibliography, citation_keys, entry_inputs, entry_text, own_entry
 from ..model import Note
-from . import TIMES, Output
+from . import Output
 from .context import EmitContext
 
 

@@ -95,7 +95,7 @@ from pathlib import Path
 from ..load.venues import venue_in_text, venue_line, year_in
 from ..model import Link, Status
 from .markdown import FenceTracker, machine_local_paths, separate_display_math
-from .model import ImportedNote, ImportProblem, ParsedSource, SourceCategory, resources_title
+from .model import ImportedNote, ImportProblem, ParsedSource, SourceCategory, intro_home, resources_title
 from .readme import (arxiv_id, drop_conflict_markers, find_images, is_layout_line, link_for, looks_like_readme,
                      parse_heading, plain, read_text)
 
@@ -1194,12 +1194,10 @@ class AwesomeParser:
         has_notes = {note.category[:depth] for note in self.notes for depth in range(len(note.category) + 1)}
         intros: dict[tuple[str, ...], list[str]] = {}
         for path, chunks in self.prose.items():
-            home = path
-            while home and home not in has_notes:
-                home = home[:-1]
+            home, heading = intro_home(path, has_notes)
             texts = intros.setdefault(home, [])
-            if home != path:
-                texts.append("#" * min(6, len(path) - len(home) + 1) + " " + path[-1])
+            if heading:
+                texts.append(heading)
             for chunk in chunks:
                 texts.append("\n".join(text for _, text in chunk.lines).strip("\n"))
                 if chunk.after_paper:

@@ -47,7 +47,7 @@ from pathlib import Path
 from ..model import Status
 from .markdown import FenceTracker, machine_local_paths, separate_display_math
 from .model import ImportedNote, ImportProblem, ParsedSource, SourceCategory
-from .readme import find_images, parse_heading, read_text
+from .readme import find_images, parse_heading, parse_lines
 
 Line = tuple[int, str]  # (1-based line number in the file, text)
 
@@ -310,9 +310,4 @@ def looks_like_blog_index(text: str) -> bool:
 
 def parse_blog_index(path: Path) -> ParsedSource:
     """Every post of a copied blog index, with what was not understood."""
-    path = Path(path)
-    text, problems = read_text(path)
-    parser = BlogIndexParser(path, list(enumerate(text.split("\n"), start=1)))
-    parsed = parser.run()
-    parsed.problems = sorted(problems + parsed.problems, key=lambda p: p.line or 0)
-    return parsed
+    return parse_lines(path, BlogIndexParser)

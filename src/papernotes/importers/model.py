@@ -90,3 +90,15 @@ def resources_title(heading: str, source: Path) -> str:
     again finds its own."""
     name = source.stem if source.stem.lower() not in ("readme", "index") else source.parent.name or source.stem
     return f"Resources · {heading} ({name})"
+
+
+def intro_home(section: tuple[str, ...], with_papers: set[tuple[str, ...]]) -> tuple[tuple[str, ...], str | None]:
+    """Where the prose of ``section`` goes: the section itself when it has papers (its own or
+    below it), else the nearest section above it that has (the site's introduction at the top),
+    under a heading naming the section (the second item; None when it stays in its own)."""
+    home = section
+    while home and home not in with_papers:
+        home = home[:-1]
+    if home == section:
+        return home, None
+    return home, "#" * min(6, len(section) - len(home) + 1) + " " + section[-1]

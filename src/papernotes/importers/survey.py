@@ -71,7 +71,7 @@ from ..load.venues import venue_in_text, year_in
 from ..model import Link, Status
 from .markdown import FenceTracker, machine_local_paths, separate_display_math
 from .model import ImportedNote, ImportProblem, ParsedSource, SourceCategory, resources_title
-from .readme import arxiv_id, find_images, link_for, parse_heading, plain, read_text
+from .readme import arxiv_id, find_images, link_for, parse_heading, plain, parse_lines
 
 Line = tuple[int, str]  # (1-based line number in the file, text)
 
@@ -649,9 +649,4 @@ def looks_like_survey(text: str) -> bool:
 
 def parse_survey(path: Path) -> ParsedSource:
     """Every paper, to-read entry and resource of a survey list, with what was not understood."""
-    path = Path(path)
-    text, problems = read_text(path)
-    parser = SurveyParser(path, list(enumerate(text.split("\n"), start=1)))
-    parsed = parser.run()
-    parsed.problems = sorted(problems + parsed.problems, key=lambda p: p.line or 0)
-    return parsed
+    return parse_lines(path, SurveyParser)

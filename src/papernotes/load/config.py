@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..diagnostics import Diagnostics, NoteError
 from .frontmatter import normalize_text, parse_yaml
