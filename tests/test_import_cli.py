@@ -52,7 +52,7 @@ def test_import_readme_build_reimport_and_force(tmp_path):
     notes = notes_of(site)
     assert len(notes) >= 8
     assert "merged" in done.stdout  # the README lists one paper twice
-    assert done.stdout.strip().splitlines()[-1].startswith(f"{len(notes)} notes wrote")
+    assert done.stdout.strip().splitlines()[-1].startswith(f"wrote {len(notes)} notes")
     # images copied next to the notes, the letter case resolved, references rewritten
     images = sorted(p.name for p in (site / "notes").rglob("images/*"))
     assert "KD.png" in images and "arch.png" in images
@@ -74,7 +74,7 @@ def test_import_readme_build_reimport_and_force(tmp_path):
     before = {p: (site / p).read_bytes() for p in notes}
     before_config = (site / "papernotes.yaml").read_bytes()
     again = run("import", source, cwd=site)
-    assert again.returncode == 0 and "0 notes wrote" in again.stdout and "already in" in again.stdout
+    assert again.returncode == 0 and "wrote 0 notes" in again.stdout and "already in" in again.stdout
     assert {p: (site / p).read_bytes() for p in notes} == before
     assert (site / "papernotes.yaml").read_bytes() == before_config
     # a hand-edited note is kept unless --force

@@ -120,7 +120,7 @@ def test_import_writes_64_notes_and_merges_none(site):
     papers = [n for n in notes if not n.describes_category]
     assert len(papers) == 64
     assert Counter(n.status for n in papers) == STATUS_COUNTS
-    assert "64 notes wrote, 0 duplicates merged" in imported.stdout
+    assert "wrote 64 notes, 0 duplicates merged" in imported.stdout
     assert built.stdout.strip().splitlines()[-1].startswith("64 notes,")
     # two different papers that share a code repository: two notes
     assert sum(1 for n in papers if n.title.startswith(("GraphPrompt", "All in One"))) == 2

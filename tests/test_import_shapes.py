@@ -39,7 +39,7 @@ def test_each_shape_is_detected_imported_and_built(tmp_path, source, kind, writt
     imported = run_papernotes("import", copy, "--root", site, cwd=site)
     assert imported.returncode == 0, imported.stderr
     assert f"{copy}: {kind}," in imported.stdout
-    assert f"{written} notes wrote" in imported.stdout.strip().splitlines()[-1]
+    assert f"wrote {written} notes" in imported.stdout.strip().splitlines()[-1]
     diagnostics = Diagnostics()
     notes = [n for n in load_notes(site, site / "notes", diagnostics).notes if not n.describes_category]
     assert len(notes) == written and diagnostics.errors == []
@@ -51,7 +51,7 @@ def test_each_shape_is_detected_imported_and_built(tmp_path, source, kind, writt
     # a second import of the same source writes nothing and changes nothing
     before = {p: p.read_bytes() for p in (site / "notes").rglob("*") if p.is_file()}
     again = run_papernotes("import", copy, "--root", site, cwd=site)
-    assert again.returncode == 0 and "0 notes wrote" in again.stdout.strip().splitlines()[-1]
+    assert again.returncode == 0 and "wrote 0 notes" in again.stdout.strip().splitlines()[-1]
     assert {p: p.read_bytes() for p in (site / "notes").rglob("*") if p.is_file()} == before
 
 

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         warn(f"warning: {problem}")
     if not args.dry_run:
         apply(result)
-    print(f"{'dry run: ' if args.dry_run else ''}{len(result.notes)} notes {verb}, {len(result.merged)} duplicates merged, "
+    say(f"{'dry run: ' if args.dry_run else ''}{verb} {len(result.notes)} notes, {len(result.merged)} duplicates merged, "
           f"{len(result.skipped)} skipped (already imported), {len(result.refused)} refused, "
           f"{len(result.intros)} category introductions, {len(result.images)} images "
           f"{'to copy' if args.dry_run else 'copied'}, {len(result.missing_images)} missing, "
