@@ -100,3 +100,4 @@ class RenderedNote:
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # (level, id, text)
     assets: list[Path] = field(default_factory=list)  # files under notes/ the body references
     looked_at: frozenset[Path] = frozenset()  # paths its links tried: a change there re-renders it
+    math_chars: str = ""  # the characters its formulas draw (the site's math font holds them)

@@ -40,6 +40,7 @@ from .theme import Theme
 
 if TYPE_CHECKING:  # imported where used: a build with nothing changed never loads the renderer
     from .emit import EmitContext, Output
+    from .render.mathfont import MathFontSubsetter
     from .emit.context import RowCache
     from .render import NoteRenderer
     from .render.links import LinkTargets
@@ -111,6 +112,7 @@ class Project:
         self.ctx: EmitContext | None = None
         self.pages = 0  # HTML pages among the outputs
         self.walked: tuple[list[Path], list[Path]] | None = None  # walk_notes() of this build
+        self._math_font: MathFontSubsetter | None = None  # the math font's last subset, kept between rebuilds
 
     @property
     def renderer(self) -> NoteRenderer:
@@ -127,6 +129,14 @@ class Project:
 
             self._row_cache = RowCache()
         return self._row_cache
+
+    @property
+    def math_font(self) -> MathFontSubsetter:
+        if self._math_font is None:
+            from .render.mathfont import MathFontSubsetter
+
+            self._math_font = MathFontSubsetter()
+        return self._math_font
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -298,10 +308,11 @@ class Project:
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
         from .bibtex import citation_base_key
-        from .emit import TIMES, citation_group
+        from .emit import MATH_CHARACTERS, TIMES, citation_group
 
         assert self.theme is not None
         notes_dir = self.notes_dir
+        math_before = self._math_characters()
         theme_assets_changed = any(
             _under(p, Path(os.path.normpath(d))) for p in changed for d in self.theme.asset_dirs
         )
@@ -345,6 +356,8 @@ class Project:
             if old_excerpts.get(record.note.key) != record.rendered.excerpt_html:
                 row_changed.add(record.note.key)
         self.row_cache.forget(row_changed)
+        if self._math_characters() != math_before:
+            row_changed.add(MATH_CHARACTERS)  # the math font
         if any(is_note_file(p.name) for p in affected):
             row_changed.add(TIMES)  # outputs that order notes by file time
 
@@ -602,6 +615,11 @@ class Project:
         self.pages = sum(1 for o in self.outputs if o.endswith(".html"))
         return True
 
+    def _math_characters(self) -> str:
+        """Every character the formulas of the rendered notes draw."""
+        return self.math_font.characters_of(
+            [r.rendered.math_chars for r in self.records.values() if r.note is not None and r.rendered is not None])
+
     def _context(self) -> EmitContext:
         from .emit import EmitContext
 
@@ -610,7 +628,8 @@ class Project:
         site = build_site(self.config, notes)
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
-                           asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html)
+                           asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html,
+                           math_font=self.math_font)
 
     def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
         from .emit import default_emitters

@@ -14,6 +14,9 @@ from .context import EmitContext
 #: file changed (feeds and the dashboard order notes by when they were last changed).
 TIMES = "@times"
 
+#: A pseudo note key: the set of characters the site's formulas draw changed (the math font).
+MATH_CHARACTERS = "@math"
+
 
 def citation_group(base_key: str) -> str:
     """A pseudo note key for the notes sharing a citation base key: a note's key in its Cite
@@ -43,11 +46,11 @@ def default_emitters() -> list[Emitter]:
     from .dashboard import DashboardPage
     from .feeds import AtomFeeds, RobotsFile, Sitemap
     from .pages import CategoryPages, HomePage, IndexPages, NotFoundPage, NotePages, TermPages
-    from .static import NoteAssets, ThemeAssets
+    from .static import MathFont, NoteAssets, ThemeAssets
 
     return [NotePages(), HomePage(), CategoryPages(), TermPages(), IndexPages(), NotFoundPage(),
             DashboardPage(), AtomFeeds(), Sitemap(), RobotsFile(), BibliographyFile(),
-            ThemeAssets(), NoteAssets()]
+            ThemeAssets(), NoteAssets(), MathFont()]
 
 
-__all__ = ["EmitContext", "Emitter", "Output", "TIMES", "citation_group", "default_emitters"]
+__all__ = ["EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "TIMES", "citation_group", "default_emitters"]

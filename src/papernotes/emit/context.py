@@ -13,6 +13,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..model import STATUS_EMOJI, Note, RenderedNote, Status
 from ..render.links import rebase_html, relative_href
+from ..render.mathfont import MathFontSubsetter
 from ..load.site import Site
 from ..urls import category_url, href, term_url
 from ..theme import Theme
@@ -44,6 +45,7 @@ class EmitContext:
     asset_files: list[Path] = field(default_factory=list)  # files under notes/ to copy
     row_cache: RowCache = field(default_factory=RowCache)
     body_html: Callable[[str, RenderedNote], str] | None = None  # loads a body kept on disk
+    math_font: MathFontSubsetter = field(default_factory=MathFontSubsetter)  # kept between rebuilds
 
     def body(self, note: Note) -> RenderedNote:
         """The note's rendering with its HTML in hand (a cached one is read back from the cache)."""

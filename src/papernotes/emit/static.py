@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..render.highlight import pygments_css
-from . import Output
+from ..render.mathfont import LICENSE_PATH, LICENSE_TEXT, OUTPUT_PATH
+from . import MATH_CHARACTERS, Output
 from .context import EmitContext
 
 
@@ -27,3 +28,17 @@ class NoteAssets:
         for source in ctx.asset_files:
             rel = source.relative_to(notes_dir).as_posix()
             yield Output(f"notes/{rel}", frozenset(), source=source)
+
+
+class MathFont:
+    """The site's math font, subset to the characters its formulas draw (render/mathfont.py),
+    and its licence. Written again when that set of characters changes."""
+
+    name = "math font"
+
+    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+        def font() -> bytes:  # the characters when it is written (the rendered notes change in place)
+            return ctx.math_font.font(ctx.math_font.characters_of([r.math_chars for r in ctx.rendered.values()]))
+
+        yield Output(OUTPUT_PATH, frozenset({MATH_CHARACTERS}), font)
+        yield Output(LICENSE_PATH, frozenset(), lambda: LICENSE_TEXT.encode("utf-8"))

@@ -14,6 +14,7 @@ from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..diagnostics import Diagnostics
+from .mathfont import math_characters
 from .mathml import MathConverter
 from ..model import Note, RenderedNote
 from ..urls import slugify
@@ -142,6 +143,7 @@ class NoteRenderer:
             headings=_headings(tokens),
             assets=list(dict.fromkeys(context.assets)),
             looked_at=frozenset(context.looked_at),
+            math_chars=math_characters(body_html),
         )
 
     def _first_paragraph(self, tokens: list[Token], env: dict) -> str:
