@@ -114,10 +114,10 @@ def test_math_in_table_cells_keeps_pipes_and_underscores(tmp_path, renderer):
 
 
 def test_broken_formula_shows_source_and_warns_with_line(tmp_path, renderer):
-    _, diagnostics, soup = render(tmp_path, renderer, "ok\n\nBad $\\frac{a$ here.\n\n$$\n\\nocommand{x}\n$$\n")
+    _, diagnostics, soup = render(tmp_path, renderer, "ok\n\nBad $\\frac{a$ here.\n\n$$\n\\left( x\n$$\n")
     inline = soup.select_one("code.math-error")
     block = soup.select_one("pre.math-error")
-    assert inline.text == "\\frac{a" and block.text == "\\nocommand{x}"
+    assert inline.text == "\\frac{a" and block.text == "\\left( x"
     lines = sorted(d.line for d in diagnostics.warnings)
     assert lines == [6, 8]  # body starts on line 4 after 3 front-matter lines
     assert all(d.file == "notes/paper.md" for d in diagnostics.warnings)

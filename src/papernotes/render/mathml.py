@@ -40,12 +40,16 @@ import os
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
 import pykatex
 
-__all__ = ["MathError", "MathConverter"]
+from .katex_child import ChildEngine, ChildFailure
+from .mathjax import suggestion, to_katex
+
+__all__ = ["MathError", "MathConverter", "MathResult"]
 
 
 class MathError(Exception):
@@ -185,23 +189,34 @@ def _check_cd(tex: str, pos: int) -> None:
 
 
 class _EngineGuard:
-    """Counts the errors pykatex let KaTeX throw in this process (each one damages its heap).
+    """Counts the errors pykatex let KaTeX throw in this process (each one damages its heap):
+    after one, this process's engine is not used again; formulas go to a child process
+    (``katex_child``), so the build goes on with its math.
 
     This is process state on purpose: the damage is to the one QuickJS runtime per process."""
-
-    LIMIT = 2
 
     def __init__(self) -> None:
         self.thrown = 0
 
-    def check(self) -> None:
-        if self.thrown >= self.LIMIT:
-            raise MathError("math rendering is disabled in this process after repeated internal "
-                            "errors of the math engine (pykatex 0.1.1); fix the formulas reported "
-                            "before this one")
-
 
 _GUARD = _EngineGuard()
+
+#: Macro definitions: they can nest deeper than they look (a \def doubling \boxed 14 times
+#: overflows KaTeX's stack), so such formulas are converted in a child process.
+_MACRO_RE = re.compile(r"\\(?:def|gdef|edef|xdef|let|futurelet|newcommand|renewcommand|providecommand|"
+                       r"DeclareRobustCommand|newenvironment|renewenvironment)(?![A-Za-z])")
+
+
+def katex_options() -> dict:
+    """How KaTeX is called, here and in the child process."""
+    return {
+        "output": pykatex.OUTPUT_MATHML,
+        # KaTeX then reports a ParseError inside its output instead of throwing it
+        # (see _ENV_RE about pykatex's handling of thrown errors)
+        "throwOnError": False,
+        "strict": pykatex.STRICT_IGNORE,
+        "trust": False,
+    }
 
 
 class _EngineThread:
@@ -443,6 +458,9 @@ class _Table:
         self.last_extra = ""
 
 
+_STRUT = '<mspace height="0.75em" depth="0.3em"></mspace>'
+
+
 def _cell_style(t: _Table, last_row: bool, last_col: bool) -> str:
     i, j = t.row, t.col
     rs = _half(_pick(t.rowspacing, i, "0.16em"))
@@ -491,7 +509,8 @@ def _restructure(s: str) -> str:
                 tables.pop()
             elif name == "mtr" and tables and tables[-1].last_cell >= 0:
                 t = tables[-1]  # now known to be the row's last cell: no gap on its right
-                out[t.last_cell] = f'<mtd style="{_cell_style(t, t.row >= t.nrows - 1, True)}{t.last_extra}">'
+                out[t.last_cell] = (f'<mtd style="{_cell_style(t, t.row >= t.nrows - 1, True)}{t.last_extra}">'
+                                    + _STRUT)
                 t.last_cell = -1
             # an operator name ending a script base (\max_a, \log^2, \operatorname*{x}_y)
             if (written == "mrow" and stack and stack[-1][0] in _SCRIPTS and stack[-1][1] == 1
@@ -532,7 +551,10 @@ def _restructure(s: str) -> str:
             a = _attrs(attr_text)
             t.last_extra = f";width:{a['width']}" if a.get("width") else ""
             t.last_cell = len(out)
-            text = f'<mtd style="{_cell_style(t, t.row >= t.nrows - 1, False)}{t.last_extra}">'
+            # a strut, as TeX puts in every row of an array: a row of short letters (a, b, c) is
+            # still 1.2em from baseline to baseline, and fences around the table stretch as in TeX
+            text = (f'<mtd style="{_cell_style(t, t.row >= t.nrows - 1, False)}{t.last_extra}">'
+                    + _STRUT)
         elif name == "menclose":
             notations = _split(_attrs(attr_text).get("notation"))
             styles = [_ENCLOSE[n] for n in notations if n in _ENCLOSE]
@@ -708,47 +730,94 @@ def _postprocess(raw: str) -> str:
 
 # ------------------------------------------------------------------------ converter
 
+@dataclass(frozen=True)
+class MathResult:
+    mathml: str  # one <math> element
+    notices: tuple[str, ...] = ()  # for the author: what was rewritten or shown in red
+
+
+#: Unknown commands shown in red in one formula before it is given up as an error.
+MAX_UNKNOWN_COMMANDS = 3
+_UNDEFINED_RE = re.compile(r"Undefined control sequence: (\\[A-Za-z]+)")
+
+
+def _with_annotation(mathml: str, tex: str) -> str:
+    return _ANNOTATION_RE.sub(
+        lambda _m: f'<annotation encoding="application/x-tex">{html.escape(tex)}</annotation>', mathml, count=1)
+
+
+def _shown_in_red(command: str) -> str:
+    return r"{\color{#d1242f}\texttt{\textbackslash " + command[1:] + "}}"
+
+
 class MathConverter:
     """Converts TeX formulas to MathML elements; one instance per build (it caches)."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, bool], str] = {}
+        self._cache: dict[tuple[str, bool], MathResult] = {}
+        self._child = ChildEngine()  # started only for a formula that needs it
 
     def to_mathml(self, tex: str, *, display: bool) -> str:
         """Return one '<math ...>...</math>' element (display="block" when display) for the TeX source.
         Raises MathError on a formula that cannot be converted. Results cached by (tex, display)."""
+        return self.convert(tex, display=display).mathml
+
+    def convert(self, tex: str, *, display: bool) -> "MathResult":
+        """The MathML of ``tex`` and what the author should hear about it (a MathJax construct
+        rewritten, an unknown command shown in red). Raises MathError when nothing can be drawn."""
         key = (tex, display)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        source, notices = to_katex(tex, display)
+        shown: list[str] = []
+        for _attempt in range(MAX_UNKNOWN_COMMANDS + 1):
+            try:
+                mathml = self._convert(source, display)
+                break
+            except MathError as exc:
+                # as MathJax does: an unknown command is shown in red, the rest is drawn
+                m = _UNDEFINED_RE.search(str(exc))
+                if not m or len(shown) >= MAX_UNKNOWN_COMMANDS or m.group(1) in shown:
+                    raise
+                command = m.group(1)
+                shown.append(command)
+                source = re.sub(re.escape(command) + r"(?![A-Za-z])",
+                                lambda _m: _shown_in_red(command), source)
+        for command in shown:
+            hint = suggestion(command[1:])
+            notices.append(f"unknown command {command} is shown in red"
+                           + (f"; did you mean \\{hint}?" if hint else ""))
+        if source != tex:  # the annotation shows what the author wrote
+            mathml = _with_annotation(mathml, tex)
+        result = MathResult(mathml, tuple(notices))
+        self._cache[key] = result
+        return result
+
+    def _convert(self, tex: str, display: bool) -> str:
         source = _prepare_tex(tex, display)
         if not source.strip():
             raise MathError("empty formula")
-        _GUARD.check()
-        try:
-            raw = _ENGINE.call(
-                pykatex.renderToString,
-                source,
-                output=pykatex.OUTPUT_MATHML,
-                displayMode=display,
-                # KaTeX then reports a ParseError inside its output instead of throwing it
-                # (see _ENV_RE about pykatex's handling of thrown errors)
-                throwOnError=False,
-                strict=pykatex.STRICT_IGNORE,
-                trust=False,
-            )
-        except pykatex.ParseError as exc:  # with throwOnError=False: a KaTeX-internal error
-            _GUARD.thrown += 1
-            # pykatex cuts the first 19 characters off the message (a ParseError's prefix)
-            raise MathError(
-                f"the formula could not be converted (math engine: …{_error_message(exc)})"
-            ) from None
-        except (ValueError, UnicodeError) as exc:  # NUL characters, lone surrogates
-            raise MathError(f"the formula could not be converted: {_error_message(exc)}") from None
+        if _GUARD.thrown or _MACRO_RE.search(source):
+            # in a child process: macros can nest deeper than they look, and once this process's
+            # engine has thrown it is damaged (see _EngineGuard); a failure there is this formula's alone
+            try:
+                raw = self._child.convert(source, display)
+            except ChildFailure as exc:
+                message = _error_message(str(exc))
+                if "size exceeded" in message:  # QuickJS's stack
+                    message = "its macros expand too deeply; does a \\def or \\newcommand nest itself?"
+                raise MathError(f"the formula could not be converted (math engine: {message})") from None
+        else:
+            try:
+                raw = _ENGINE.call(pykatex.renderToString, source, displayMode=display, **katex_options())
+            except pykatex.ParseError as exc:  # with throwOnError=False: a KaTeX-internal error
+                _GUARD.thrown += 1
+                # pykatex cuts the first 19 characters off the message (a ParseError's prefix)
+                raise MathError(
+                    f"the formula could not be converted (math engine: …{_error_message(exc)})"
+                ) from None
+            except (ValueError, UnicodeError) as exc:  # NUL characters, lone surrogates
+                raise MathError(f"the formula could not be converted: {_error_message(exc)}") from None
         result = _postprocess(raw)
-        if source != tex:  # the annotation shows what the author wrote, \label included
-            result = _ANNOTATION_RE.sub(
-                lambda _m: f'<annotation encoding="application/x-tex">{html.escape(tex)}</annotation>',
-                result, count=1)
-        self._cache[key] = result
-        return result
+        return _with_annotation(result, tex) if source != tex else result

@@ -81,7 +81,10 @@ def _inline_children(context: RenderContext, children: list[Token], line: int) -
 def _math(context: RenderContext, tex: str, display: bool, line: int) -> str:
     tex = tex.replace(PIPE_STAND_IN, "|").strip()
     try:
-        return context.math.to_mathml(tex, display=display)
+        result = context.math.convert(tex, display=display)
+        for notice in result.notices:
+            context.warn(line, f"formula {_clip(tex)}: {notice}")
+        return result.mathml
     except MathError as exc:
         context.warn(line, f"formula could not be converted ({exc}): {_clip(tex)}")
         source = html.escape(tex)
