@@ -134,3 +134,10 @@ def test_build_and_check_report_rewrites_and_typos_with_file_and_line(tmp_path):
         assert "notes/m.md:10:" in out and "did you mean \\partial?" in out
     page = BeautifulSoup((tmp_path / "site" / "notes" / "m.html").read_text(encoding="utf-8"), "html.parser")
     assert not page.select(".math-error") and len(page.find_all("math")) == 3
+
+
+def test_newcommand_of_a_command_katex_already_has(conv):
+    # MathJax has no \R, so notes define it; KaTeX has one and refuses \newcommand for it
+    mathml = conv.to_mathml(r"\newcommand{\R}{\mathbb{R}} x \in \R^d", display=False)
+    assert "ℝ" in text_of(mathml)
+    assert "𝔼" in text_of(conv.to_mathml(r"\newcommand\E[1]{\mathbb{E}[#1]} \E{x}", display=False))

@@ -22,6 +22,7 @@ import select
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 #: Seconds one formula may take in the child (KaTeX converts a real formula in well under 10 ms).
 TIME_LIMIT = 20.0
@@ -82,8 +83,11 @@ class ChildEngine:
         if self._process is not None and (self._pid != os.getpid() or self._process.poll() is not None):
             self._process = None
         if self._process is None:
+            # the child imports this very copy of papernotes, whatever PYTHONPATH says
+            package_root = str(Path(__file__).resolve().parents[2])
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]))
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "papernotes.render.katex_child"],
+                [sys.executable, "-m", "papernotes.render.katex_child"], env=env,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 preexec_fn=_limit_memory if os.name == "posix" else None, close_fds=True)
             self._pid = os.getpid()

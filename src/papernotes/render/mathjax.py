@@ -13,6 +13,7 @@ show here. ``to_katex`` rewrites, before KaTeX sees the formula, what KaTeX does
   ``\\overline``, ``\\underline``;
 * display environments in inline math: ``equation`` unwrapped, ``align`` → ``aligned``,
   ``gather``/``multline`` → ``gathered``, ``alignat`` → ``alignedat``;
+* ``\\newcommand{\\R}[n]{…}`` → ``\\def\\R#1…{…}`` (KaTeX refuses to define a command it has);
 * mhchem's ``\\ce{…}`` and ``\\pu{…}`` in their common forms (formulas with counts and charges,
   states, reaction arrows with labels, quantities with units): see ``chemistry``.
 
@@ -36,6 +37,7 @@ _INLINE_ENV_RE = re.compile(r"\\(begin|end)\s*\{(equation|align|gather|multline|
 _INLINE_ENVS = {"align": "aligned", "flalign": "aligned", "gather": "gathered", "multline": "gathered",
                 "alignat": "alignedat"}
 _CHEM_RE = re.compile(r"\\(ce|pu)\s*\{")
+_NEWCOMMAND_RE = re.compile(r"\\newcommand\s*(?:\{\s*\\([A-Za-z]+)\s*\}|\\([A-Za-z]+))\s*(?:\[\s*(\d)\s*\])?\s*(?=\{)")
 
 
 def to_katex(tex: str, display: bool) -> tuple[str, list[str]]:
@@ -58,7 +60,17 @@ def to_katex(tex: str, display: bool) -> tuple[str, list[str]]:
         tex = _inline_environments(tex)
     if "\\ce" in tex or "\\pu" in tex:
         tex = _chemistry(tex)
+    if "\\newcommand" in tex:
+        tex = _NEWCOMMAND_RE.sub(_as_def, tex)
     return tex, notes
+
+
+def _as_def(m: re.Match) -> str:
+    """``\\newcommand{\\R}[1]{…}`` → ``\\def\\R#1{…}``: MathJax lets a note define a command KaTeX
+    already has (``\\R``, ``\\C``, ``\\N`` …); KaTeX refuses ``\\newcommand`` for those."""
+    name = m.group(1) or m.group(2)
+    count = int(m.group(3) or 0)
+    return "\\def\\" + name + "".join(f"#{i}" for i in range(1, count + 1))
 
 
 # --------------------------------------------------------------------------- groups
