@@ -141,3 +141,19 @@ def test_newcommand_of_a_command_katex_already_has(conv):
     mathml = conv.to_mathml(r"\newcommand{\R}{\mathbb{R}} x \in \R^d", display=False)
     assert "ℝ" in text_of(mathml)
     assert "𝔼" in text_of(conv.to_mathml(r"\newcommand\E[1]{\mathbb{E}[#1]} \E{x}", display=False))
+
+
+def test_eqref_shows_the_tag_of_the_labelled_formula_anywhere_in_the_note(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "eq.md").write_text(
+        "---\ntitle: Eq\n---\n由 $\\eqref{eq:elbo}$ 和 $\\ref{eq:elbo}$ 可知；$\\eqref{eq:none}$ 不存在。\n\n"
+        "$$\n\\begin{equation}\n\\log p(x) \\ge \\mathcal{L} \\label{eq:elbo} \\tag{2.1}\n\\end{equation}\n$$\n",
+        encoding="utf-8")
+    result = run_papernotes("build", "--root", tmp_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "notes/eq.md:4: warning: \\eqref{eq:none}: no formula of this note has \\label{eq:none}" in result.stderr
+    page = BeautifulSoup((tmp_path / "site" / "notes" / "eq.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [text_of(str(m)) for m in page.find_all("math")]
+    assert shown[:3] == ["(2.1)", "2.1", "(???)"] and shown[3].endswith("(2.1)")
+    assert "@@" not in page.get_text() and not page.select(".math-error")

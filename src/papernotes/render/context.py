@@ -8,6 +8,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostics
 from .mathml import MathConverter
 from ..model import Note
+from .equations import EquationLabels
 from .links import LinkTargets
 
 
@@ -20,6 +21,7 @@ class RenderContext:
     assets: list[Path] = field(default_factory=list)
     looked_at: set[Path] = field(default_factory=set)  # paths links tried, found or not
     machine_local: dict[str, int] = field(default_factory=dict)  # paths only the author has -> first line
+    equations: EquationLabels = field(default_factory=EquationLabels)  # \label -> \tag, for \eqref
 
     def warn(self, body_line: int, message: str) -> None:
         """``body_line`` is 0-based within the body, as markdown-it counts."""

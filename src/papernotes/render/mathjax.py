@@ -14,6 +14,8 @@ show here. ``to_katex`` rewrites, before KaTeX sees the formula, what KaTeX does
 * display environments in inline math: ``equation`` unwrapped, ``align`` → ``aligned``,
   ``gather``/``multline`` → ``gathered``, ``alignat`` → ``alignedat``;
 * ``\\newcommand{\\R}[n]{…}`` → ``\\def\\R#1…{…}`` (KaTeX refuses to define a command it has);
+* ``\\eqref{key}`` / ``\\ref{key}``: the ``\\tag`` of the formula with ``\\label{key}`` in the same
+  note, as MathJax shows it ("(???)" when there is none), see ``equations.py``;
 * mhchem's ``\\ce{…}`` and ``\\pu{…}`` in their common forms (formulas with counts and charges,
   states, reaction arrows with labels, quantities with units): see ``chemistry``.
 
@@ -37,6 +39,9 @@ _INLINE_ENV_RE = re.compile(r"\\(begin|end)\s*\{(equation|align|gather|multline|
 _INLINE_ENVS = {"align": "aligned", "flalign": "aligned", "gather": "gathered", "multline": "gathered",
                 "alignat": "alignedat"}
 _CHEM_RE = re.compile(r"\\(ce|pu)\s*\{")
+_REFERENCE_RE = re.compile(r"\\(eqref|ref)\s*\{([^{}]*)\}")
+#: What a reference becomes until the note's equations are all known (``equations.resolve``).
+REFERENCE_MARK = "@@papernotes-{kind}:{key}@@"
 _NEWCOMMAND_RE = re.compile(r"\\newcommand\s*(?:\{\s*\\([A-Za-z]+)\s*\}|\\([A-Za-z]+))\s*(?:\[\s*(\d)\s*\])?\s*(?=\{)")
 
 
@@ -62,7 +67,13 @@ def to_katex(tex: str, display: bool) -> tuple[str, list[str]]:
         tex = _chemistry(tex)
     if "\\newcommand" in tex:
         tex = _NEWCOMMAND_RE.sub(_as_def, tex)
+    if "ref" in tex and _REFERENCE_RE.search(tex):
+        tex = _REFERENCE_RE.sub(lambda m: r"\text{" + REFERENCE_MARK.format(kind=m.group(1), key=_plain_key(m.group(2))) + "}", tex)
     return tex, notes
+
+
+def _plain_key(key: str) -> str:
+    return re.sub(r"[^\w:.\-]", "_", key.strip())
 
 
 def _as_def(m: re.Match) -> str:

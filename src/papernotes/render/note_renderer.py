@@ -127,6 +127,9 @@ class NoteRenderer:
         body_html = self.md.renderer.render(tokens, self.md.options, env)
         if PIPE_STAND_IN in body_html:
             body_html = body_html.replace(PIPE_STAND_IN, "|")
+        body_html, missing = context.equations.resolve(body_html)
+        for key in missing:
+            context.warn(0, f"\\eqref{{{key}}}: no formula of this note has \\label{{{key}}} with a \\tag; shown as (???)")
         if note.describes_category:
             # A category's description is shown whole on list pages: it is its own excerpt (and
             # so an edit of it changes what those pages show, which is what rebuilds them).
@@ -135,6 +138,7 @@ class NoteRenderer:
             excerpt = f"<p>{html.escape(note.summary)}</p>"
         else:
             excerpt = self._first_paragraph(tokens, env).replace(PIPE_STAND_IN, "|")
+        excerpt, _ = context.equations.resolve(excerpt)
         if self.safe:
             body_html, excerpt = sanitize(body_html), sanitize(excerpt)
         return RenderedNote(

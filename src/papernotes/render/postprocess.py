@@ -82,6 +82,7 @@ def _math(context: RenderContext, tex: str, display: bool, line: int) -> str:
     tex = tex.replace(PIPE_STAND_IN, "|").strip()
     try:
         result = context.math.convert(tex, display=display)
+        context.equations.read(tex)
         for notice in result.notices:
             context.warn(line, f"formula {_clip(tex)}: {notice}")
         return result.mathml
