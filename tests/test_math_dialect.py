@@ -154,6 +154,20 @@ def test_eqref_shows_the_tag_of_the_labelled_formula_anywhere_in_the_note(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "notes/eq.md:4: warning: \\eqref{eq:none}: no formula of this note has \\label{eq:none}" in result.stderr
     page = BeautifulSoup((tmp_path / "site" / "notes" / "eq.html").read_text(encoding="utf-8"), "html.parser")
-    shown = [text_of(str(m)) for m in page.find_all("math")]
-    assert shown[:3] == ["(2.1)", "2.1", "(???)"] and shown[3].endswith("(2.1)")
+    # a formula that is only a reference is a link to the equation (no links inside MathML)
+    links = [(a.get_text(), a["href"]) for a in page.select("a.eqref")]
+    assert links == [("(2.1)", "#eq-eq-elbo"), ("2.1", "#eq-eq-elbo"), ("(???)", "#eq-eq-none")]
+    assert page.select_one("#eq-eq-elbo").find("math") is not None
+    assert text_of(str(page.select_one("#eq-eq-elbo math"))).endswith("(2.1)")
+    # inside a larger formula the reference is text
     assert "@@" not in page.get_text() and not page.select(".math-error")
+
+
+def test_eqref_inside_a_formula_is_its_tag(conv, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "eq.md").write_text("---\ntitle: Eq\n---\n$$\na = b \\label{one} \\tag{A}\n$$\n\n"
+                                 "所以 $x = y \\text{ by } \\eqref{one}$。\n", encoding="utf-8")
+    assert run_papernotes("build", "--root", tmp_path, cwd=tmp_path).returncode == 0
+    page = BeautifulSoup((tmp_path / "site" / "notes" / "eq.html").read_text(encoding="utf-8"), "html.parser")
+    assert text_of(str(page.find_all("math")[1])).replace("\xa0", " ") == "x=yby (A)"

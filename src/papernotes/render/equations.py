@@ -9,7 +9,29 @@ from dataclasses import dataclass, field
 
 _LABEL_RE = re.compile(r"\\label\s*\{([^{}]*)\}")
 _TAG_RE = re.compile(r"\\tag\*?\s*\{([^{}]*)\}")
+_ONLY_REFERENCE_RE = re.compile(r"\A\s*\\(eqref|ref)\s*\{([^{}]*)\}\s*\Z")
 _MARK_RE = re.compile("@@papernotes-(eqref|ref):(.*?)@@")
+
+
+def plain_key(key: str) -> str:
+    """A label key as it may stand in an id and in the reference placeholder."""
+    return re.sub(r"[^\w:.\-]", "_", key.strip())
+
+
+def anchor(key: str) -> str:
+    """The id of the display formula labelled ``key`` (``#eq-…`` links to it)."""
+    return "eq-" + plain_key(key).replace(":", "-")
+
+
+def only_reference(tex: str) -> tuple[str, str] | None:
+    """(kind, key) when the formula is nothing but ``\\eqref{key}`` or ``\\ref{key}``: it is written
+    as a link to the equation instead of as math."""
+    m = _ONLY_REFERENCE_RE.match(tex)
+    return (m.group(1), plain_key(m.group(2))) if m else None
+
+
+def labels_of(tex: str) -> list[str]:
+    return [plain_key(key) for key in _LABEL_RE.findall(tex)] if "\\label" in tex else []
 
 
 @dataclass
@@ -21,9 +43,9 @@ class EquationLabels:
         if "\\label" not in tex:
             return
         tag = _TAG_RE.search(tex)
-        for key in _LABEL_RE.findall(tex):
+        for key in labels_of(tex):
             if tag:
-                self.tags[re.sub(r"[^\w:.\-]", "_", key.strip())] = tag.group(1).strip()
+                self.tags[key] = tag.group(1).strip()
 
     def resolve(self, html: str) -> tuple[str, list[str]]:
         """``html`` with every reference replaced by its tag, and the keys no formula has."""

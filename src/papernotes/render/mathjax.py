@@ -28,6 +28,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from .equations import plain_key
+
 _REQUIRE_RE = re.compile(r"\\require\s*\{[^{}]*\}")
 _MBOX_RE = re.compile(r"\\mbox(?![A-Za-z])")
 _EQNARRAY_RE = re.compile(r"\\(begin|end)\s*\{eqnarray\*?\}")
@@ -68,12 +70,8 @@ def to_katex(tex: str, display: bool) -> tuple[str, list[str]]:
     if "\\newcommand" in tex:
         tex = _NEWCOMMAND_RE.sub(_as_def, tex)
     if "ref" in tex and _REFERENCE_RE.search(tex):
-        tex = _REFERENCE_RE.sub(lambda m: r"\text{" + REFERENCE_MARK.format(kind=m.group(1), key=_plain_key(m.group(2))) + "}", tex)
+        tex = _REFERENCE_RE.sub(lambda m: r"\text{" + REFERENCE_MARK.format(kind=m.group(1), key=plain_key(m.group(2))) + "}", tex)
     return tex, notes
-
-
-def _plain_key(key: str) -> str:
-    return re.sub(r"[^\w:.\-]", "_", key.strip())
 
 
 def _as_def(m: re.Match) -> str:

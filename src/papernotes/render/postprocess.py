@@ -15,6 +15,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .equations import anchor, labels_of, only_reference
+from .mathjax import REFERENCE_MARK
 from .mathml import MathError
 from .context import RenderContext
 from ..urls import is_machine_local
@@ -80,6 +82,10 @@ def _inline_children(context: RenderContext, children: list[Token], line: int) -
 
 def _math(context: RenderContext, tex: str, display: bool, line: int) -> str:
     tex = tex.replace(PIPE_STAND_IN, "|").strip()
+    reference = None if display else only_reference(tex)
+    if reference is not None:  # $\eqref{key}$: a link to the equation, its tag filled in later
+        kind, key = reference
+        return f'<a class="eqref" href="#{anchor(key)}">{REFERENCE_MARK.format(kind=kind, key=key)}</a>'
     try:
         result = context.math.convert(tex, display=display)
         context.equations.read(tex)
@@ -99,7 +105,9 @@ def _math_block(context: RenderContext, token: Token, line: int) -> None:
     content = token.content
     if token.type == "amsmath":
         content = content.strip()
-    token.content = f'<div class="math-display">{_math(context, content, True, line)}</div>\n'
+    labels = labels_of(content)
+    ident = f' id="{anchor(labels[0])}"' if labels else ""
+    token.content = f'<div class="math-display"{ident}>{_math(context, content, True, line)}</div>\n'
     token.type = "html_block"
 
 
