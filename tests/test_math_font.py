@@ -212,3 +212,20 @@ def test_the_font_is_found_whatever_the_working_folder(tmp_path):
     result = run_papernotes("build", "--root", tmp_path, cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert os.path.getsize(tmp_path / "site" / "assets" / "math.woff2") > 10_000
+
+
+def test_a_display_formula_that_fails_shows_its_source_and_the_engine_message(tmp_path, browser, serve_directory):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "e.md").write_text("---\ntitle: E\n---\nText.\n\n$$\n\\frac{a}{b\n$$\n\nAfter.\n",
+                                             encoding="utf-8")
+    base = serve_directory(build(tmp_path))
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(base + "notes/e.html")
+        box = page.locator("pre.math-error")
+        assert box.inner_text().startswith("\\frac{a}{b")
+        shown = page.evaluate("getComputedStyle(document.querySelector('pre.math-error'), '::after').content")
+        assert "expected '}'" in shown
+        assert page.get_by_text("After.").is_visible()
+    finally:
+        page.close()
