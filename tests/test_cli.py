@@ -36,6 +36,19 @@ def test_init_then_build_prints_one_summary_line(tmp_path):
     assert (site / "site" / "index.html").exists()
 
 
+def test_init_writes_the_folder_name_as_the_title_whatever_it_holds(tmp_path):
+    import yaml
+    for name in ("a: b", "*x", "[x", "{{ 7*7 }}", "@x", "%x", "!x", "yes", "#x", "null", "论文: 笔记"):
+        folder = tmp_path / str(abs(hash(name)))
+        folder.mkdir()
+        result = run("init", "--empty", name, cwd=folder)
+        assert result.returncode == 0, (name, result.stderr)
+        config = yaml.safe_load((folder / name / "papernotes.yaml").read_text(encoding="utf-8"))
+        assert config["title"] == name
+        built = run("build", cwd=folder / name)
+        assert built.returncode == 0 and "warning" not in built.stderr, (name, built.stderr)
+
+
 def test_init_refuses_a_non_empty_folder(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "keep.md").write_text("mine")

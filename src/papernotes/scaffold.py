@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import yaml
+
 from .load.config import CONFIG_NAME
 from .load.notes import is_ignored
 from .theme import default_theme_dir
@@ -16,7 +18,7 @@ class ScaffoldError(Exception):
 
 CONFIG_TEMPLATE = """\
 # papernotes site settings; every key is optional.
-title: {title}
+{title}
 description: Reading notes on papers 论文阅读笔记
 author: ""
 language: zh-CN
@@ -54,7 +56,9 @@ def init_site(directory: Path, examples: bool = True) -> Path:
         raise ScaffoldError(f"{directory} exists and is not empty; nothing was changed")
     notes = directory / "notes"
     notes.mkdir(parents=True)
-    (directory / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(title=directory.name or "Paper Notes"), encoding="utf-8")
+    # the folder's name as a YAML string whatever it holds ("a: b", "yes", "#x", "{{ 7*7 }}", "@x")
+    title = yaml.safe_dump({"title": directory.name or "Paper Notes"}, allow_unicode=True, width=10_000).rstrip("\n")
+    (directory / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(title=title), encoding="utf-8")
     (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     if examples:
         shutil.copytree(default_theme_dir("example-notes"), notes, dirs_exist_ok=True,
