@@ -125,10 +125,10 @@ def test_year_taken_from_venue(tmp_path, venue, year):
     assert load(tmp_path, f"---\ntitle: T\nvenue: {venue}\n---\n").year == year
 
 
-def test_explicit_year_wins_and_bad_year_is_an_error(tmp_path):
+def test_explicit_year_wins_and_bad_year_is_a_warning_with_its_line(tmp_path):
     assert load(tmp_path, "---\ntitle: T\nvenue: NIPS 2014 workshop\nyear: 2015\n---\n").year == 2015
-    exc = error_of(tmp_path, "---\ntitle: T\nyear: soon\n---\n")
-    assert exc.line == 3
+    note = load(tmp_path, "---\ntitle: T\nyear: soon\n---\n")
+    assert note.year is None and [line for line, _ in note.notices] == [3]
 
 
 def test_date_forms(tmp_path):
@@ -182,3 +182,42 @@ def test_non_utf8_and_binary_files_are_clear_errors(tmp_path):
 def test_utf16_note_is_read(tmp_path):
     path = write_note(tmp_path, "---\ntitle: 宽字符\n---\nbody\n", encoding="utf-16")
     assert load_note(path, tmp_path, tmp_path / "notes").title == "宽字符"
+
+
+@pytest.mark.parametrize("value, year", [("1948", 1948), ("1687", 1687), ("2100", 2100), ("'1936-05'", 1936)])
+def test_old_and_far_years_are_years(tmp_path, value, year):
+    assert load(tmp_path, f"---\ntitle: T\nyear: {value}\n---\nbody\n").year == year
+
+
+def test_a_venue_of_1936_gives_its_year(tmp_path):
+    assert load(tmp_path, "---\ntitle: T\nvenue: Proc. London Math. Soc. 1936\n---\nbody\n").year == 1936
+
+
+@pytest.mark.parametrize("value", ["1200", "2500", "twenty twenty"])
+def test_a_note_is_never_left_out_for_its_year(tmp_path, value):
+    note = load(tmp_path, f"---\ntitle: T\nyear: {value}\n---\nbody\n")
+    assert note.year is None and note.title == "T"
+    assert note.notices == ((3, f"year '{value}' is not a year between 1600 and 2100 such as 2023; "
+                                "the note is kept without a year"),)
+
+
+@pytest.mark.parametrize("key", ["arxiv", "doi", "tags", "venue", "year", "authors", "summary", "date", "links"])
+@pytest.mark.parametrize("null", ["null", "~", "Null", "NULL", ""])
+def test_null_means_absent_for_every_field(tmp_path, key, null):
+    note = load(tmp_path, f"---\ntitle: T\n{key}: {null}\n---\nbody\n")
+    assert note.title == "T" and not note.notices
+    assert getattr(note, key) in (None, (), [], "")
+
+
+def test_build_and_check_warn_about_a_year_and_keep_the_note(tmp_path):
+    from conftest import run_papernotes
+
+    write_note(tmp_path, "---\ntitle: Old\nyear: 1200\n---\nbody\n", "old.md")
+    write_note(tmp_path, "---\ntitle: Null ids\narxiv: null\ndoi: ~\n---\nbody\n", "nulls.md")
+    for command in ("check", "build"):
+        result = run_papernotes(command, "--root", tmp_path, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        out = result.stdout + result.stderr
+        assert "notes/old.md:3: warning: year '1200' is not a year between 1600 and 2100" in out
+        assert ": error:" not in out
+    assert (tmp_path / "site" / "notes" / "old.html").exists() and (tmp_path / "site" / "notes" / "nulls.html").exists()

@@ -76,6 +76,8 @@ class Note:
     #: An ``_index.md``: not a paper but the description of ``category`` (``()``: of the whole
     #: site), shown on the category's page and atop its section of the home page.
     describes_category: bool = False
+    #: (line, message): front-matter values set aside without leaving the note out
+    notices: tuple[tuple[int | None, str], ...] = ()
 
     def line_of(self, key: str) -> int | None:
         return self.field_lines.get(key)

@@ -512,6 +512,8 @@ class Project:
             record.note = load_note(path, self.root, self.notes_dir)
             from .bibtex import own_entry_problem
 
+            for line, message in record.note.notices:
+                record.load_diagnostics.append(_warning(shown, line, message))
             problem = own_entry_problem(record.note)
             if problem:
                 record.load_diagnostics.append(_warning(shown, record.note.line_of("bibtex"), problem))

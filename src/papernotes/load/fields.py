@@ -27,7 +27,7 @@ KNOWN_KEYS = {
     "date", "summary", "links", "arxiv", "doi", "order",
 }
 
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d|2100)(?!\d)")  # 1600–2100: a paper's year
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
@@ -51,6 +51,8 @@ class NoteFields:
     body: str
     body_line: int
     order: int | None = None
+    #: (line, message) of values set aside without leaving the note out (a year that is none)
+    notices: tuple[tuple[int | None, str], ...] = ()
 
 
 def parse_status(value: Any) -> Status:
@@ -110,7 +112,7 @@ def parse_year(value: Any, venue: str | None) -> int | None:
     if value is not None and str(value).strip():
         match = _YEAR.search(str(value))
         if not match:
-            raise NoteError(f"year '{value}' is not a four-digit year such as 2023")
+            raise NoteError(f"year '{value}' is not a year between 1600 and 2100 such as 2023")
         return int(match.group(1))
     if venue:
         return year_in(venue)
@@ -291,13 +293,19 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
     authors_key = "authors" if "authors" in data else "author"
     extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
     arxiv_id = at("arxiv", parse_arxiv, raw.get("arxiv", data.get("arxiv")))
+    notices: list[tuple[int | None, str]] = []
+    try:  # a note is never left out for its year
+        year = at("year", parse_year, data.get("year", first_line_year), venue)
+    except NoteError as exc:
+        year = None
+        notices.append((exc.line, f"{exc.message}; the note is kept without a year"))
     return NoteFields(
         title=" ".join(title.split()),
         status=at("status", parse_status, data.get("status")),
         category=at(category_key, parse_category, data.get(category_key), folder),
         tags=at("tags", parse_list, data.get("tags")),
         venue=venue,
-        year=at("year", parse_year, data.get("year", first_line_year), venue),
+        year=year,
         authors=at(authors_key, parse_authors, data.get(authors_key)),
         date=at("date", parse_date, data.get("date")),
         summary=summary,
@@ -309,4 +317,5 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
         body=body,
         body_line=body_line,
         order=at("order", parse_order, data.get("order")),
+        notices=tuple(notices),
     )

@@ -34,6 +34,9 @@ class SplitNote:
     body_line: int  # 1-based line where the body starts
 
 
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe loader that refuses anchors/aliases (no "billion laughs") and keeps duplicate keys visible."""
 
@@ -114,8 +117,8 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
                     first_line + key_node.start_mark.line,
                 )
             key_lines[name] = first_line + key_node.start_mark.line
-            if isinstance(value_node, yaml.ScalarNode):
-                raw[name] = str(value_node.value)
+            if isinstance(value_node, yaml.ScalarNode) and value_node.tag != _NULL_TAG:
+                raw[name] = str(value_node.value)  # (null, ~ and an empty value mean absent)
         value_lines: dict[str, int] = {}
         _collect_value_lines(node, first_line, value_lines)
         data = loader.construct_document(node)

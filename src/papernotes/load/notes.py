@@ -173,7 +173,10 @@ def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics, follow_sym
     loaded = LoadedNotes(assets=assets)
     for path in paths:
         try:
-            loaded.notes.append(load_note(path, root, notes_dir))
+            note = load_note(path, root, notes_dir)
+            loaded.notes.append(note)
+            for line, message in note.notices:
+                diagnostics.warn(note.rel_path, line, message)
         except NoteError as exc:
             shown = display_path(path, root)
             diagnostics.error(shown, exc.line, exc.message)

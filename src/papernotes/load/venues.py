@@ -237,9 +237,13 @@ def venue_in_text(text: str) -> str | None:
     return next(iter(found.values())) if len(found) == 1 else None
 
 
+_ANY_YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d|2100)(?!\d)")  # in a venue the note names itself
+
+
 def year_in(venue: str) -> int | None:
-    """The year of a venue: the first four-digit year, else a short one after a name (ICML'23)."""
-    match = _YEAR.search(venue)
+    """The year of a venue: the first year from 1600 to 2100 (Proc. London Math. Soc. 1936), else a
+    short one after a name (ICML'23)."""
+    match = _ANY_YEAR.search(venue)
     if match:
         return int(match.group(0))
     match = vocabulary().name_pattern.search(venue)
