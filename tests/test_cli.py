@@ -147,3 +147,12 @@ def test_unusable_own_bibtex_entry_is_a_warning_on_its_line(tmp_path):
     assert "notes/a.md:3: warning:" in result.stderr
     bib = (tmp_path / "site" / "papers.bib").read_text()
     assert "{broken," not in bib and "title = {A Paper}" in bib  # the generated entry is used instead
+
+
+def test_a_missing_root_is_an_error_and_is_not_created(tmp_path):
+    missing = tmp_path / "typo"
+    for args in (["build"], ["check"], ["serve"], ["clean"], ["new", "A paper"], ["export", "readme"]):
+        result = run(*args, "--root", str(missing), cwd=tmp_path)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert f"error: the site root {missing} is not a folder (it does not exist)" in result.stderr
+        assert not missing.exists()

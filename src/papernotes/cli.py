@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .console import printable, warn
 from .build import BuildOptions, BuildResult, build
 from .output import OutputError
 from .scaffold import ScaffoldError, init_site
@@ -18,6 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
+        return 2
+    root = getattr(args, "root", None)
+    if root is not None and args.command != "import" and not root.is_dir():
+        # a typo in --root must not build an empty site (or create the folder)
+        warn(f"error: the site root {printable(str(root))} is not a folder"
+             + (" (it does not exist)" if not root.exists() else ""))
         return 2
     try:
         return args.run(args)
