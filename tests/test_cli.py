@@ -156,3 +156,18 @@ def test_a_missing_root_is_an_error_and_is_not_created(tmp_path):
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert f"error: the site root {missing} is not a folder (it does not exist)" in result.stderr
         assert not missing.exists()
+
+
+def test_named_pipes_in_notes_are_left_out_with_a_warning(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("---\ntitle: A\n---\nbody\n", encoding="utf-8")
+    os.mkfifo(notes / "x.md")
+    os.mkfifo(notes / "x.png")
+    for command in ("check", "build"):
+        result = run(command, "--root", str(tmp_path), cwd=tmp_path)  # never blocks on the pipe
+        out = result.stdout + result.stderr
+        assert result.returncode == 0, out
+        assert "notes/x.md: warning: is not a regular file (a named pipe, socket or device): left out" in out
+        assert "notes/x.png: warning: is not a regular file" in out
+    assert (tmp_path / "site" / "notes" / "a.html").exists() and not (tmp_path / "site" / "notes" / "x.png").exists()

@@ -30,7 +30,7 @@ import jinja2
 from .cache import BuildCache, CachedNote, file_stamp
 from .load.config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
-from .load.notes import (display_path, dedupe_slugs, is_ignored, is_note_file, leads_outside, load_note,
+from .load.notes import (display_path, dedupe_slugs, is_ignored, is_note_file, is_special_file, leads_outside, load_note,
                          symlink_warning, walk)
 from .model import Note, RenderedNote
 from . import parallel
@@ -455,7 +455,8 @@ class Project:
                 elif path in self.assets:
                     self.assets.discard(path)
                     affected.add(path)
-        self.skipped_links = {p for p in self.skipped_links if os.path.islink(p) and self._left_out(p)}
+        self.skipped_links = {p for p in self.skipped_links
+                              if (os.path.islink(p) and self._left_out(p)) or is_special_file(p)}
         return affected, reloaded, before
 
     def walk_notes(self) -> tuple[list[Path], list[Path]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,10 @@ def walk(notes_dir: Path, within: Path | None = None, follow_symlinks: bool = Fa
                 if skipped is not None:
                     skipped.append(path)
                 continue
+            if is_special_file(path):  # a named pipe would block the build forever
+                if skipped is not None:
+                    skipped.append(path)
+                continue
             (notes if name.lower().endswith(NOTE_SUFFIXES) else assets).append(path)
     return notes, assets
 
@@ -93,8 +98,19 @@ def leads_outside(path: Path, folder: Path | str) -> bool:
     return real != boundary and not real.startswith(boundary.rstrip(os.sep) + os.sep)
 
 
+def is_special_file(path: Path | str) -> bool:
+    """Something that exists but is no regular file: a named pipe, a socket, a device."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def symlink_warning(path: Path) -> str:
-    """The message for a symbolic link that is not followed."""
+    """The message for a file left out: a symbolic link not followed, or no regular file."""
+    if is_special_file(path):
+        return "is not a regular file (a named pipe, socket or device): left out"
     try:
         target = os.readlink(path)
     except OSError:
