@@ -221,3 +221,17 @@ def test_build_and_check_warn_about_a_year_and_keep_the_note(tmp_path):
         assert "notes/old.md:3: warning: year '1200' is not a year between 1600 and 2100" in out
         assert ": error:" not in out
     assert (tmp_path / "site" / "notes" / "old.html").exists() and (tmp_path / "site" / "notes" / "nulls.html").exists()
+
+
+@pytest.mark.parametrize("front, message", [
+    ("tags: {a: {b: c}}", "tags must be text or a list of texts, found a mapping"),
+    ("tags: [a, {b: c}]", "tags must be text or a list of texts, found a mapping"),
+    ("tags: [a, [b, c]]", "tags must be text or a list of texts, found a nested list"),
+    ("authors:\n  - name: Ada\n    affiliation: X", "authors must be text or a list of texts, found a mapping"),
+    ("category: {a: b}", "category must be text or a list of texts, found a mapping"),
+    ("venue: {name: ICLR}", "venue must be text, found a mapping"),
+    ("summary: [one, two]", "summary must be text, found a list"),
+])
+def test_mappings_where_text_is_expected_are_errors_not_reprs(tmp_path, front, message):
+    exc = error_of(tmp_path, f"---\ntitle: T\n{front}\n---\nbody\n")
+    assert exc.message == message and exc.line == 3

@@ -75,6 +75,7 @@ def parse_category(value: Any, folder: tuple[str, ...] = ()) -> tuple[str, ...]:
     "Uncategorized")."""
     if value is None:
         return folder or (UNCATEGORIZED,)
+    _no_mapping(value, "category")
     if isinstance(value, list):  # Jekyll-style ``categories: [a, b]`` means a nested path
         parts = [str(v) for v in value]
     else:
@@ -84,9 +85,17 @@ def parse_category(value: Any, folder: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(parts) or (UNCATEGORIZED,)
 
 
-def parse_list(value: Any, *, split_on: str = ",") -> tuple[str, ...]:
+def _no_mapping(value: Any, what: str) -> None:
+    """Text is expected: a mapping (``{a: b}``) or a nested list would be shown as Python's repr."""
+    if isinstance(value, dict) or (isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in value)):
+        found = "a mapping" if isinstance(value, dict) or any(isinstance(v, dict) for v in value) else "a nested list"
+        raise NoteError(f"{what} must be text or a list of texts, found {found}")
+
+
+def parse_list(value: Any, *, split_on: str = ",", what: str = "the value") -> tuple[str, ...]:
     if value is None:
         return ()
+    _no_mapping(value, what)
     if isinstance(value, (list, tuple)):
         items = [str(v) for v in value if v is not None]
     else:
@@ -102,10 +111,23 @@ def parse_list(value: Any, *, split_on: str = ",") -> tuple[str, ...]:
     return tuple(seen)
 
 
+def parse_tags(value: Any) -> tuple[str, ...]:
+    return parse_list(value, what="tags")
+
+
 def parse_authors(value: Any) -> tuple[str, ...]:
     if isinstance(value, str) and "," not in value and " and " in value:
-        return parse_list(value, split_on=" and ")
-    return parse_list(value)
+        return parse_list(value, split_on=" and ", what="authors")
+    return parse_list(value, what="authors")
+
+
+def parse_text(value: Any, what: str) -> str | None:
+    """One line of text (venue, summary); None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (dict, list, tuple)):
+        raise NoteError(f"{what} must be text, found a {'mapping' if isinstance(value, dict) else 'list'}")
+    return " ".join(str(value).split()) or None
 
 
 def parse_year(value: Any, venue: str | None) -> int | None:
@@ -282,13 +304,11 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
     else:
         title = fallback_title
 
-    venue_value = data.get("venue")
-    venue = " ".join(str(venue_value).split()) if venue_value not in (None, "") else None
+    venue = at("venue", parse_text, data.get("venue"), "venue")
     first_line_year = None
     if not (data if has_front_matter is None else has_front_matter):
         venue, first_line_year, body = venue_from_first_line(body)
-    summary_value = data.get("summary")
-    summary = " ".join(str(summary_value).split()) if summary_value not in (None, "") else None
+    summary = at("summary", parse_text, data.get("summary"), "summary")
     category_key = "category" if "category" in data else "categories"
     authors_key = "authors" if "authors" in data else "author"
     extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
@@ -303,7 +323,7 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
         title=" ".join(title.split()),
         status=at("status", parse_status, data.get("status")),
         category=at(category_key, parse_category, data.get(category_key), folder),
-        tags=at("tags", parse_list, data.get("tags")),
+        tags=at("tags", parse_tags, data.get("tags")),
         venue=venue,
         year=year,
         authors=at(authors_key, parse_authors, data.get(authors_key)),
