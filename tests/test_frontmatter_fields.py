@@ -235,3 +235,11 @@ def test_build_and_check_warn_about_a_year_and_keep_the_note(tmp_path):
 def test_mappings_where_text_is_expected_are_errors_not_reprs(tmp_path, front, message):
     exc = error_of(tmp_path, f"---\ntitle: T\n{front}\n---\nbody\n")
     assert exc.message == message and exc.line == 3
+
+
+@pytest.mark.parametrize("key", ["year", "order", "arxiv", "title"])
+def test_huge_numbers_are_shortened_in_messages(tmp_path, key):
+    front = f"title: T\n{key}: {'9' * 5000}" if key != "title" else f"title: {'9' * 5000}"
+    exc = error_of(tmp_path, f"---\n{front}\n---\nbody\n")
+    assert len(exc.message) < 200 and "(5,000 characters)" in exc.message
+    assert "set_int_max_str_digits" not in exc.message

@@ -47,6 +47,18 @@ class Diagnostics:
         return [d for d in self.items if d.severity is Severity.WARNING]
 
 
+def clip(value: object, limit: int = 80) -> str:
+    """A value as a message shows it: on one line, at most ``limit`` characters (a 5,000-digit
+    number or a pasted paragraph is cut, with its length)."""
+    try:
+        text = " ".join(str(value).split())
+    except ValueError:  # an int too long for str() (Python's digit limit)
+        return "a number too long to show"
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
 class NoteError(Exception):
     """A problem that makes one note unusable; carries the line it points at."""
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import NoteError
+from ..diagnostics import NoteError, clip
 from ..model import Link, Status, UNCATEGORIZED
 from ..urls import guess_label, url_problem
 from .venues import venue_in_text, venue_line, year_in
@@ -134,7 +134,7 @@ def parse_year(value: Any, venue: str | None) -> int | None:
     if value is not None and str(value).strip():
         match = _YEAR.search(str(value))
         if not match:
-            raise NoteError(f"year '{value}' is not a year between 1600 and 2100 such as 2023")
+            raise NoteError(f"year '{clip(value)}' is not a year between 1600 and 2100 such as 2023")
         return int(match.group(1))
     if venue:
         return year_in(venue)
@@ -145,13 +145,13 @@ def parse_order(value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise NoteError(f"order '{value}' is not a number such as 3")
+        raise NoteError(f"order '{clip(value)}' is not a number such as 3")
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise NoteError(f"order '{value}' is not a number such as 3") from None
+        raise NoteError(f"order '{clip(value)}' is not a number such as 3") from None
     if number != int(number) or abs(number) > 10**9:
-        raise NoteError(f"order '{value}' is not a whole number such as 3")
+        raise NoteError(f"order '{clip(value)}' is not a whole number such as 3")
     return int(number)
 
 
@@ -168,7 +168,7 @@ def parse_date(value: Any) -> dt.date | None:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError:
             pass
-    raise NoteError(f"date '{value}' is not a date like 2024-03-05")
+    raise NoteError(f"date '{clip(value)}' is not a date like 2024-03-05")
 
 
 def parse_links(value: Any) -> tuple[Link, ...]:
@@ -204,7 +204,7 @@ def parse_arxiv(value: Any) -> str | None:
         return None
     arxiv_id = str(value).strip().removeprefix("arXiv:").removeprefix("arxiv:").strip()
     if not _ARXIV_ID.match(arxiv_id):
-        raise NoteError(f"arxiv '{value}' is not an arXiv id such as 2302.04237")
+        raise NoteError(f"arxiv '{clip(value)}' is not an arXiv id such as 2302.04237")
     return arxiv_id
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ..diagnostics import NoteError
+from ..diagnostics import NoteError, clip
 
 _FENCE = re.compile(r"^---[ \t]*$")
 _END_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -138,8 +138,9 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
     except (ValueError, OverflowError) as exc:  # 'date: 2022-13-45' (found by fuzzing, scripts/fuzz.py)
         bad = _unconstructable(node) if node is not None else None
         line = first_line + bad.start_mark.line if bad is not None else first_line
-        shown = f" '{bad.value}'" if bad is not None else ""
-        raise NoteError(f"invalid value{shown} in front matter: {exc}; put it in quotes to keep it as text",
+        shown = f" '{clip(bad.value, 40)}'" if bad is not None else ""
+        reason = "the number is too long" if "digits" in str(exc) else clip(exc, 120)
+        raise NoteError(f"invalid value{shown} in front matter: {reason}; put it in quotes to keep it as text",
                         line) from None
     finally:
         loader.dispose()

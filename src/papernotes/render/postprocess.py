@@ -19,6 +19,7 @@ from .equations import anchor, labels_of, only_reference
 from .mathjax import REFERENCE_MARK
 from .mathml import MathError
 from .context import RenderContext
+from ..diagnostics import clip
 from ..urls import is_machine_local
 from .links import relative_href, resolve
 from .math import MATH_BLOCK_TYPES, MATH_INLINE_TYPES, PIPE_STAND_IN, unclosed_display_math
@@ -90,10 +91,10 @@ def _math(context: RenderContext, tex: str, display: bool, line: int) -> str:
         result = context.math.convert(tex, display=display)
         context.equations.read(tex)
         for notice in result.notices:
-            context.warn(line, f"formula {_clip(tex)}: {notice}")
+            context.warn(line, f"formula {clip(tex)}: {notice}")
         return result.mathml
     except MathError as exc:
-        context.warn(line, f"formula could not be converted ({exc}): {_clip(tex)}")
+        context.warn(line, f"formula could not be converted ({exc}): {clip(tex)}")
         source = html.escape(tex)
         message = html.escape(str(exc), quote=True)
         if display:
@@ -146,11 +147,6 @@ def _rewrite_html_urls(context: RenderContext, content: str, line: int) -> str:
         return f"{match.group(1)}{match.group(2)}{html.escape(new, quote=True)}{match.group(2)}"
 
     return _HTML_URL_ATTR.sub(replace, content)
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def postprocess_plugin(md: MarkdownIt) -> None:
