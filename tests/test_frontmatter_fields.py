@@ -243,3 +243,15 @@ def test_huge_numbers_are_shortened_in_messages(tmp_path, key):
     exc = error_of(tmp_path, f"---\n{front}\n---\nbody\n")
     assert len(exc.message) < 200 and "(5,000 characters)" in exc.message
     assert "set_int_max_str_digits" not in exc.message
+
+
+@pytest.mark.parametrize("text, problem", [("title: [x\n", "did not find expected"), ("a: &x 1\nb: *x\n", "aliases")])
+def test_a_broken_config_is_named_as_the_config(tmp_path, text, problem):
+    from conftest import run_papernotes
+
+    (tmp_path / "papernotes.yaml").write_text(text, encoding="utf-8")
+    write_note(tmp_path, "---\ntitle: A\n---\nbody\n", "a.md")
+    result = run_papernotes("build", "--root", tmp_path, cwd=tmp_path)
+    out = result.stdout + result.stderr
+    assert "error: invalid YAML in papernotes.yaml: " in out and problem in out
+    assert "front matter" not in out

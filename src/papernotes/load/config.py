@@ -91,7 +91,7 @@ def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
     shown = CONFIG_NAME
     try:
         text = normalize_text(path.read_text(encoding="utf-8"))
-        front = parse_yaml(text, first_line=1)
+        front = parse_yaml(text, first_line=1, where=CONFIG_NAME)
     except UnicodeDecodeError:
         diagnostics.error(shown, None, "is not UTF-8 text; using the default settings")
         return config

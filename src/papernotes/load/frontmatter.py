@@ -44,7 +44,7 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
-                None, None, "YAML aliases (*name) are not allowed in front matter", event.start_mark
+                None, None, "YAML aliases (*name) are not allowed", event.start_mark
             )
         return super().compose_node(parent, index)
 
@@ -85,7 +85,8 @@ def split(text: str) -> SplitNote:
     return SplitNote(front, body, end + 2)
 
 
-def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
+def parse_yaml(yaml_text: str, first_line: int, where: str = "front matter") -> FrontMatter:
+    """``where`` names the YAML in messages ("front matter", "papernotes.yaml")."""
     yaml_text = _FULLWIDTH_KEY.sub(r"\1: ", yaml_text)
     yaml_text = _SHORTCODE_VALUE.sub(r'\1: "\2"', yaml_text)
     if not yaml_text.strip():
@@ -93,7 +94,7 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
     try:
         loader = _loader_for(yaml_text)
     except (yaml.reader.ReaderError, UnicodeEncodeError) as exc:  # found by fuzzing (scripts/fuzz.py)
-        raise _unreadable(exc, yaml_text, first_line) from None
+        raise _unreadable(exc, yaml_text, first_line, where) from None
     node = None
     try:
         node = loader.get_single_node()
@@ -101,7 +102,7 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
             return FrontMatter({}, {}, present=True)
         if not isinstance(node, yaml.MappingNode):
             raise NoteError(
-                "front matter must be a mapping of 'key: value' lines, "
+                f"{where} must be a mapping of 'key: value' lines, "
                 f"found a {_node_kind(node)}",
                 first_line + node.start_mark.line,
             )
@@ -109,7 +110,7 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
         raw: dict[str, str] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise NoteError("front matter keys must be plain words", first_line + key_node.start_mark.line)
+                raise NoteError(f"{where} keys must be plain words", first_line + key_node.start_mark.line)
             name = str(key_node.value)
             if name in key_lines:
                 raise NoteError(
@@ -128,19 +129,19 @@ def parse_yaml(yaml_text: str, first_line: int) -> FrontMatter:
             mark = exc.context_mark  # noticed only at the end: point at what was left open
         line = first_line + mark.line if mark is not None else first_line
         problem = exc.problem or exc.context or "invalid YAML"
-        raise NoteError(f"invalid YAML in front matter: {problem}", line) from None
+        raise NoteError(f"invalid YAML in {where}: {problem}", line) from None
     except yaml.reader.ReaderError as exc:
-        raise _unreadable(exc, yaml_text, first_line) from None
+        raise _unreadable(exc, yaml_text, first_line, where) from None
     except yaml.YAMLError as exc:
-        raise NoteError(f"invalid YAML in front matter: {exc}", first_line) from None
+        raise NoteError(f"invalid YAML in {where}: {exc}", first_line) from None
     except RecursionError:
-        raise NoteError("front matter is nested too deeply", first_line) from None
+        raise NoteError(f"{where} is nested too deeply", first_line) from None
     except (ValueError, OverflowError) as exc:  # 'date: 2022-13-45' (found by fuzzing, scripts/fuzz.py)
         bad = _unconstructable(node) if node is not None else None
         line = first_line + bad.start_mark.line if bad is not None else first_line
         shown = f" '{clip(bad.value, 40)}'" if bad is not None else ""
         reason = "the number is too long" if "digits" in str(exc) else clip(exc, 120)
-        raise NoteError(f"invalid value{shown} in front matter: {reason}; put it in quotes to keep it as text",
+        raise NoteError(f"invalid value{shown} in {where}: {reason}; put it in quotes to keep it as text",
                         line) from None
     finally:
         loader.dispose()
@@ -168,7 +169,8 @@ def _unconstructable(node: yaml.Node) -> yaml.ScalarNode | None:
     return None
 
 
-def _unreadable(exc: yaml.reader.ReaderError | UnicodeEncodeError, yaml_text: str, first_line: int) -> NoteError:
+def _unreadable(exc: yaml.reader.ReaderError | UnicodeEncodeError, yaml_text: str, first_line: int,
+                where: str = "front matter") -> NoteError:
     """YAML refuses control characters (and lone surrogates) anywhere in the text: say which, where."""
     if isinstance(exc, UnicodeEncodeError):
         index = exc.start
@@ -176,7 +178,7 @@ def _unreadable(exc: yaml.reader.ReaderError | UnicodeEncodeError, yaml_text: st
         index = yaml_text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
     character = yaml_text[index] if 0 <= index < len(yaml_text) else "\ufffd"
     line = first_line + yaml_text.count("\n", 0, max(0, index))
-    return NoteError(f"invalid YAML in front matter: the character U+{ord(character):04X} is not allowed "
+    return NoteError(f"invalid YAML in {where}: the character U+{ord(character):04X} is not allowed "
                      "in YAML", line)
 
 
