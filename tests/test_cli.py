@@ -171,3 +171,18 @@ def test_named_pipes_in_notes_are_left_out_with_a_warning(tmp_path):
         assert "notes/x.md: warning: is not a regular file (a named pipe, socket or device): left out" in out
         assert "notes/x.png: warning: is not a regular file" in out
     assert (tmp_path / "site" / "notes" / "a.html").exists() and not (tmp_path / "site" / "notes" / "x.png").exists()
+
+
+def test_control_characters_from_a_note_never_reach_the_terminal(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    # YAML's "\e" and "\a" are ESC and BEL: a note that sets the terminal's title and clears it
+    (notes / "a.md").write_text('---\ntitle: A\nyear: "\\e]0;pwned\\a\\e[2J"\n---\nbody\n', encoding="utf-8")
+    (notes / "b.md").write_text('---\ntitle: "B \\e[31m"\nstatus: "\\e[2Jreed"\n---\nbody\n', encoding="utf-8")
+    for command in ("check", "build", "export"):
+        args = [command, "readme", "-o", str(tmp_path / "R.md")] if command == "export" else [command]
+        result = run(*args, "--root", str(tmp_path), cwd=tmp_path)
+        out = result.stdout + result.stderr
+        assert "\x1b" not in out and "\x07" not in out, (command, out)
+        if command != "export":
+            assert "\\x1b]0;pwned\\x07" in out  # shown as visible escapes

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .console import printable, warn
+from .console import printable, say, warn
 from .build import BuildOptions, BuildResult, build
 from .output import OutputError
 from .scaffold import ScaffoldError, init_site
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        warn("interrupted")
         return 130
 
 
@@ -101,11 +101,11 @@ def run_build(args: argparse.Namespace) -> int:
         result = build(BuildOptions(root=args.root, output=args.output, strict=args.strict, search=not args.no_search,
                                     jobs=args.jobs, cache=not args.no_cache, safe=args.safe))
     except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        warn(f"error: {exc}")
         return 2
     except OSError as exc:  # e.g. the notes or the config cannot be read: one line, no traceback
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        warn(f"error: {exc.strerror or exc}{where}")
         return 2
     report(result, quiet=args.quiet, verbose=args.verbose)
     if result.diagnostics.errors or (args.strict and result.diagnostics.items):
@@ -116,19 +116,19 @@ def run_build(args: argparse.Namespace) -> int:
 def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> None:
     if verbose:
         for path in result.paths:
-            print(f"wrote {path}")
+            say(f"wrote {path}")
     for item in result.diagnostics.items:
-        print(item, file=sys.stderr)
+        warn(item)
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
     if result.failed_notes:
-        print(f"left out {len(result.failed_notes)} note(s) with errors: {', '.join(result.failed_notes)}", file=sys.stderr)
+        warn(f"left out {len(result.failed_notes)} note(s) with errors: {', '.join(result.failed_notes)}")
     where = result.config.output_path if result.written else "nothing written; the previous site is unchanged"
     if not quiet and result.up_to_date:
-        print(f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors: "
+        say(f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors: "
               f"nothing changed since the last build ({result.seconds:.2f} s) -> {result.config.output_path}")
     elif not quiet:
         search = f" (search index {result.search_seconds:.2f} s)" if result.search_seconds is not None else ""
-        print(
+        say(
             f"{result.notes} notes, {result.pages} pages, {warnings} warnings, {errors} errors "
             f"in {result.seconds:.2f} s{search} -> {where}"
         )
@@ -153,11 +153,11 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         url = server.start()
     except (ServeError, OutputError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        warn(f"error: {exc}")
         return 2
     except KeyboardInterrupt:
         return 130
-    print(f"serving {url}  (Ctrl-C to stop)", flush=True)
+    say(f"serving {url}  (Ctrl-C to stop)")
     if args.open:
         webbrowser.open(url)
     try:
@@ -167,7 +167,7 @@ def run_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
-    print("stopped", flush=True)
+    say("stopped")
     return 0
 
 
@@ -199,8 +199,8 @@ def run_clean(args: argparse.Namespace) -> int:
         shutil.rmtree(output)
         removed.append(str(output))
     elif output.exists():
-        print(f"left {output} alone: papernotes did not write it", file=sys.stderr)
-    print("removed " + ", ".join(removed) if removed else "nothing to remove")
+        warn(f"left {output} alone: papernotes did not write it")
+    say("removed " + ", ".join(removed) if removed else "nothing to remove")
     return 0
 
 
@@ -208,9 +208,9 @@ def run_init(args: argparse.Namespace) -> int:
     try:
         created = init_site(args.directory, examples=not args.empty)
     except ScaffoldError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        warn(f"error: {exc}")
         return 2
-    print(f"created {created} ({'starter note' if args.empty else 'example notes'}); next: cd {args.directory} && papernotes build")
+    say(f"created {created} ({'starter note' if args.empty else 'example notes'}); next: cd {args.directory} && papernotes build")
     return 0
 
 

@@ -17,9 +17,9 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
-def say(text: str) -> None:
-    print(printable(text))
+def say(text: object) -> None:
+    print(printable(str(text)), flush=True)  # (flushed: `serve` is read line by line by tools and tests)
 
 
-def warn(text: str) -> None:
-    print(printable(text), file=sys.stderr)
+def warn(text: object) -> None:
+    print(printable(str(text)), file=sys.stderr, flush=True)

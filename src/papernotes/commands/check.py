@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..diagnostics import Diagnostics
@@ -12,6 +11,7 @@ from ..load.site import build_site
 from ..model import Note
 from ..output import OutputError
 from ..project import Project
+from ..console import say, warn
 
 
 def add_parser(commands) -> None:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         project.load_all()
     except OutputError as exc:  # pragma: no cover - check_output is off
-        print(f"error: {exc}", file=sys.stderr)
+        warn(f"error: {exc}")
         return 2
     diagnostics = project.diagnostics()
     notes = [r.note for r in project.records.values() if r.note is not None]
@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
     for intro, message in build_site(project.config, notes).unused_intros:
         diagnostics.warn(intro.rel_path, None, message)
     for item in diagnostics.items:
-        print(item)
+        say(item)
     errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
-    print(f"checked {len(project.records)} notes: {errors} errors, {warnings} warnings")
+    say(f"checked {len(project.records)} notes: {errors} errors, {warnings} warnings")
     if errors or (args.strict and warnings):
         return 1
     return 0

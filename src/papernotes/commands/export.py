@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..importers.readme import GENERATED_MARKER as MARKER
 from ..project import Project
+from ..console import say, warn
 
 
 def add_parser(commands) -> None:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     assert project.config is not None
     notes = [r.note for r in project.records.values() if r.note is not None]
     for item in project.diagnostics().errors:
-        print(f"{item} (left out of the README)", file=sys.stderr)
+        warn(f"{item} (left out of the README)")
     target = None if str(args.output) == "-" else args.output.resolve()
     text = export_readme(notes, project.config, output_dir=(target.parent if target else project.root),
                          notes_dir=project.notes_dir)
@@ -39,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     if target.exists() and MARKER not in target.read_text(encoding="utf-8", errors="replace")[:500] and not args.force:
-        print(f"error: {target} exists and was not written by papernotes; use --force to replace it "
-              "or -o to write elsewhere (nothing was changed)", file=sys.stderr)
+        warn(f"error: {target} exists and was not written by papernotes; use --force to replace it "
+              "or -o to write elsewhere (nothing was changed)")
         return 2
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {target} ({sum(1 for n in notes if not n.describes_category)} notes)")
+    say(f"wrote {target} ({sum(1 for n in notes if not n.describes_category)} notes)")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import jinja2
@@ -17,6 +16,7 @@ from ..importers.names import safe_stem
 from ..model import UNCATEGORIZED
 from ..theme import Theme
 from ..urls import slugify
+from ..console import say, warn
 
 TEMPLATE = "note.md"
 
@@ -41,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
         status = parse_status(args.status)
         arxiv_id = parse_arxiv(args.arxiv) if args.arxiv else None
     except NoteError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        warn(f"error: {exc.message}")
         return 2
     if args.fetch and not arxiv_id:
-        print("error: --fetch needs --arxiv ID", file=sys.stderr)
+        warn("error: --fetch needs --arxiv ID")
         return 2
     title, authors, abstract, year, primary = args.title, (), "", None, None
     if args.fetch:
@@ -53,11 +53,11 @@ def run(args: argparse.Namespace) -> int:
             title = title or info.title
             authors, abstract, year, primary = info.authors, info.abstract, info.year, info.primary_category
         except FetchError as exc:
-            print(f"warning: {exc}; the note is created with what is known", file=sys.stderr)
+            warn(f"warning: {exc}; the note is created with what is known")
     if not title:
         title = f"arXiv {arxiv_id}" if arxiv_id else None
     if not title:
-        print("error: give a title (or --arxiv ID --fetch)", file=sys.stderr)
+        warn("error: give a title (or --arxiv ID --fetch)")
         return 2
     root = args.root.resolve()
     config = load_config(root, Diagnostics())
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     folder = config.notes_path / slugify(category[0], "notes") if category else config.notes_path
     path = folder / f"{safe_stem(title)}.md"
     if path.exists():
-        print(f"error: {path} already exists; nothing was changed", file=sys.stderr)
+        warn(f"error: {path} already exists; nothing was changed")
         return 1
     theme = Theme.for_site(root)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         with open(path, "x", encoding="utf-8") as handle:  # "x": never replaces a file
             handle.write(text)
     except FileExistsError:
-        print(f"error: {path} already exists; nothing was changed", file=sys.stderr)
+        warn(f"error: {path} already exists; nothing was changed")
         return 1
-    print(path)
+    say(path)
     return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
 
+from ..console import printable
 from ..diagnostics import Diagnostics
 from ..load.notes import is_ignored
 from ..output import SiteDirectory
@@ -251,7 +252,7 @@ class PreviewServer:
         self._on_rebuild.append(callback)
 
     def _say(self, line: str) -> None:
-        print(line, file=self.out, flush=True)
+        print(printable(line), file=self.out, flush=True)  # a note's text can hold ESC or BEL
 
 
 def _is_loopback(host: str) -> bool:
