@@ -24,10 +24,19 @@ def front(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
 
 
+# an abstract as the arXiv API returns it (XML-escaped): HTML-looking text, emphasis characters,
+# a line that would be a heading, and a formula that must still be drawn
+ABSTRACT_WITH_MARKUP = ("We train with tokens like &lt;mask&gt; and &lt;img src=x onerror=alert(1)&gt; tags, "
+                        "*not emphasis* and a_b_c, at cost $O(n^2)$.\n# not a heading\n1. not a list")
+
+
 @pytest.fixture
 def arxiv_api():
     """A local stand-in for the arXiv API: serves a recorded Atom answer, or a broken one."""
-    answers = {"2106.09685": (FIXTURES / "2106.09685.xml").read_bytes(), "9999.99999": b"<feed><not-closed>"}
+    lora = (FIXTURES / "2106.09685.xml").read_bytes()
+    start, end = lora.index(b"<summary>") + len(b"<summary>"), lora.index(b"</summary>")
+    marked = lora[:start] + ABSTRACT_WITH_MARKUP.encode() + lora[end:]
+    answers = {"2106.09685": lora, "9999.99999": b"<feed><not-closed>", "2305.00001": marked}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -132,3 +141,18 @@ def test_check_clean_site_and_strict(tmp_path):
     write(tmp_path, "b.md", "---\ntitle: B\n---\n![gone](gone.png)\n")
     assert run("check", cwd=tmp_path).returncode == 0
     assert run("check", "--strict", cwd=tmp_path).returncode == 1
+
+
+def test_a_fetched_abstract_is_text_not_markdown_or_html(tmp_path, arxiv_api):
+    result = run("new", "Masked", "--arxiv", "2305.00001", "--fetch", "--arxiv-api", arxiv_api, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    built = run("build", "--root", str(tmp_path), cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    page = (tmp_path / "site" / "notes" / "masked.html").read_text(encoding="utf-8")
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(page, "html.parser")
+    text = soup.select_one("article, main").get_text(" ")
+    assert "tokens like <mask> and <img src=x onerror=alert(1)> tags" in text
+    assert "*not emphasis* and a_b_c" in text and "# not a heading" in text and "1. not a list" in text
+    assert not soup.select("article img, main img, article em, main em")
+    assert soup.select("math") and "O(n^2)" in soup.select_one("math annotation").get_text()

@@ -69,3 +69,25 @@ def _text(element: ET.Element, path: str) -> str:
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
+
+
+_INLINE_MATH = re.compile(r"(\$[^$\n]+\$)")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>&|~])")
+_LINE_START = re.compile(r"^(\s*)(?:([#>+\-=])|(\d+)([.)]))", re.M)
+
+
+def _escape_line_start(m: re.Match) -> str:
+    if m.group(2):  # "# x", "- x", "> x": \# \- \>
+        return m.group(1) + "\\" + m.group(2)
+    return m.group(1) + m.group(3) + "\\" + m.group(4)  # "1. x" -> "1\. x"
+
+
+def as_markdown_text(text: str) -> str:
+    """``text`` (an abstract) written so that Markdown shows it as it is: HTML such as
+    ``<mask>`` stays visible, ``*``/``_``/backticks do not start emphasis or code, no line becomes a
+    heading or a list. ``$…$`` formulas are kept as they are, so they are still drawn."""
+    pieces = _INLINE_MATH.split(text)
+    for i in range(0, len(pieces), 2):  # the text between formulas
+        piece = _MARKDOWN_PUNCTUATION.sub(lambda m: "&amp;" if m.group(1) == "&" else "\\" + m.group(1), pieces[i])
+        pieces[i] = _LINE_START.sub(_escape_line_start, piece)
+    return "".join(pieces)

@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from ..arxiv import FetchError, fetch
+from ..arxiv import FetchError, as_markdown_text, fetch
 from ..load.config import load_config
 from ..diagnostics import Diagnostics, NoteError
 from ..load.fields import parse_arxiv, parse_category, parse_status
@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             info = fetch(arxiv_id, args.arxiv_api)
             title = title or info.title
-            authors, abstract, year, primary = info.authors, info.abstract, info.year, info.primary_category
+            authors, year, primary = info.authors, info.year, info.primary_category
+            abstract = as_markdown_text(info.abstract)  # text, not Markdown or HTML: "<mask>" stays
         except FetchError as exc:
             warn(f"warning: {exc}; the note is created with what is known")
     if not title:
