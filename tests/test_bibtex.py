@@ -553,3 +553,16 @@ def test_copy_button_falls_back_without_the_clipboard_api_and_hides_without_java
         assert not page.locator(".cite .copy-button").is_visible()
     finally:
         context.close()
+
+
+def test_a_bad_bibtex_value_is_one_warning_and_no_parser_chatter(tmp_path):
+    from conftest import run_papernotes
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text('---\ntitle: A\nbibtex: "@article{x, title={unclosed"\n---\nbody\n',
+                                             encoding="utf-8")
+    result = run_papernotes("build", "--root", tmp_path, cwd=tmp_path)
+    assert result.returncode == 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["notes/a.md:3: warning: bibtex cannot be read: the entry ends before it is complete "
+                     "(is a { or \" left open?)"], result.stderr

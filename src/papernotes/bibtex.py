@@ -22,6 +22,7 @@ Citation keys (:func:`citation_keys`):
 from __future__ import annotations
 
 import base64
+import logging
 import hashlib
 import re
 import unicodedata
@@ -34,6 +35,8 @@ from bibtexparser.middlewares.parsestack import default_unparse_stack
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
+from .diagnostics import clip
+
 from .model import Note
 
 # -- escaping ------------------------------------------------------------------------------------
@@ -44,6 +47,24 @@ _STRAY_BRACE = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NEEDS_ESCAPE = re.compile(r"[{}\\&%$#_~^\x00-\x1f\x7f]|[^\S ]|  |^ | $")
 
+
+
+
+def _parse_problem(error: BaseException) -> str:
+    if "Aborted" in type(error).__name__ + str(error):
+        return "the entry ends before it is complete (is a { or \" left open?)"
+    return clip(str(error).splitlines()[0]) if str(error) else type(error).__name__
+
+
+def parse_quietly(text: str, **options) -> Library:
+    """``bibtexparser.parse_string`` without the lines bibtexparser logs for every block it cannot
+    read (~30 for one bad entry): papernotes reports the problem itself, with the note's line."""
+    logger = logging.getLogger("bibtexparser")
+    level, logger.level = logger.level, logging.CRITICAL + 1
+    try:
+        return bibtexparser.parse_string(text, **options)
+    finally:
+        logger.setLevel(level)
 
 def escape_text(text: str) -> str:
     """Plain text as a BibTeX field value that LaTeX prints as the same text.
@@ -278,12 +299,11 @@ def _parse_own(note: Note) -> tuple[Entry | None, str | None]:
     if not value.strip():
         return None, None
     try:
-        library = bibtexparser.parse_string(value)
+        library = parse_quietly(value)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "not usable"
-        return None, f"bibtex cannot be read: {exc}"
+        return None, f"bibtex cannot be read: {_parse_problem(exc)}"
     if library.failed_blocks:
-        error = library.failed_blocks[0].error
-        return None, f"bibtex cannot be read: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+        return None, f"bibtex cannot be read: {_parse_problem(library.failed_blocks[0].error)}"
     if len(library.entries) != 1:
         return None, f"bibtex holds {len(library.entries)} entries; write exactly one '@type{{key, …}}'"
     entry = library.entries[0]

@@ -38,16 +38,14 @@ left out when it has the same title as the first, and imported (and reported) wh
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import re
 from pathlib import Path
-from typing import Iterator
 
 import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field, ParsingFailedBlock
 from bibtexparser.writer import BibtexFormat
 
+from ..bibtex import parse_quietly
 from ..load.frontmatter import normalize_text
 from ..model import Link, Status
 from ..urls import guess_label, url_problem
@@ -354,18 +352,6 @@ def _entry_text(entry: Entry, strings: dict[str, str]) -> str:
 
 # -- parsing ------------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _quiet_bibtexparser() -> Iterator[None]:
-    """bibtexparser logs each failed block; they are reported as problems instead."""
-    logger = logging.getLogger("bibtexparser")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 _BLOCK_KEY = re.compile(r"@[ \t]*\w+[ \t]*[{(][ \t\n]*([^,\s{}()]+)")
 
 
@@ -395,8 +381,7 @@ def parse_bibtex(path: Path) -> ParsedSource:
         text = data.decode("utf-8", errors="replace")
     text = normalize_text(text)
     try:
-        with _quiet_bibtexparser():
-            library = bibtexparser.parse_string(text, parse_stack=[])
+        library = parse_quietly(text, parse_stack=[])  # its failed blocks become our problems
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the import
         source.problems.append(ImportProblem(shown, None, f"cannot be read as BibTeX: {exc}"))
         return source

@@ -84,7 +84,6 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, unquote
 
-import bibtexparser
 from bibtexparser.model import Entry, ParsingFailedBlock
 
 from ..diagnostics import NoteError
@@ -95,6 +94,7 @@ from ..model import Link, Status
 from ..render.note_renderer import heading_id
 from ..urls import guess_label, is_machine_local, url_problem
 from . import bib
+from ..bibtex import parse_quietly
 from .markdown import (FenceTracker, display_math_lines, drop_lines, machine_local_paths, mask_code_spans,
                        separate_display_math)
 from .model import ImageRef, ImportedNote, ImportProblem, NoteLinkRef, ParsedSource
@@ -732,8 +732,7 @@ def read_bibtex_entry(text: str, line: int, shown: str, problems: list[ImportPro
     """One BibTeX entry's fields, read as the BibTeX importer reads them (``bib._note``); None
     (reported) when the text is not exactly one readable entry with a title."""
     try:
-        with bib._quiet_bibtexparser():
-            library = bibtexparser.parse_string(normalize_text(text), parse_stack=[])
+        library = parse_quietly(normalize_text(text), parse_stack=[])
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the import
         problems.append(ImportProblem(shown, line, f"the BibTeX entry cannot be read: {exc}; left in the body"))
         return None
