@@ -186,3 +186,19 @@ def test_control_characters_from_a_note_never_reach_the_terminal(tmp_path):
         assert "\x1b" not in out and "\x07" not in out, (command, out)
         if command != "export":
             assert "\\x1b]0;pwned\\x07" in out  # shown as visible escapes
+
+
+def test_a_damaged_cache_is_a_note_not_a_warning_that_fails_strict(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("---\ntitle: A\n---\nbody\n", encoding="utf-8")
+    assert run("build", "--root", str(tmp_path), cwd=tmp_path).returncode == 0
+    (notes / "a.md").write_text("---\ntitle: A\n---\nbody changed\n", encoding="utf-8")
+    cache = tmp_path / ".papernotes-cache" / "build.sqlite"
+    for extra in cache.parent.glob("build.sqlite-*"):
+        extra.unlink()
+    cache.write_bytes(b"not a database at all" * 100)
+    result = run("build", "--strict", "--root", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "note: .papernotes-cache" in result.stderr and "0 warnings" in result.stdout
+    assert "body changed" in (tmp_path / "site" / "notes" / "a.html").read_text(encoding="utf-8")

@@ -38,6 +38,8 @@ class BuildResult:
     paths: list[str] = field(default_factory=list)  # every file written, site-relative
     search_seconds: float | None = None  # None: no search index was built
     up_to_date: bool = False  # nothing had changed since the last build: nothing was written
+    #: about papernotes' own state (a damaged build cache, rebuilt): printed, never the user's warning
+    notices: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -101,7 +103,7 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
         result = BuildResult(project.config, report.diagnostics, notes=report.notes, pages=report.pages,
                              files=len(report.written), failed_notes=report.failed_notes, paths=report.written)
         if cache is not None and cache.problem:
-            result.diagnostics.warn(CACHE_DIR, None, cache.problem)
+            result.notices.append(f"{CACHE_DIR}: {cache.problem}")
         notes_changed = report.full or any(p.startswith("notes/") and p.endswith(".html")
                                            for p in report.written + report.removed)
         index_dir = staging.path / INDEX_DIR

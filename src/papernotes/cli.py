@@ -119,6 +119,8 @@ def report(result: BuildResult, quiet: bool = False, verbose: bool = False) -> N
             say(f"wrote {path}")
     for item in result.diagnostics.items:
         warn(item)
+    for notice in result.notices:
+        warn(f"note: {notice}")
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
     if result.failed_notes:
         warn(f"left out {len(result.failed_notes)} note(s) with errors: {', '.join(result.failed_notes)}")
