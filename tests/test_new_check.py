@@ -59,7 +59,7 @@ def arxiv_api():
     server.server_close()
 
 
-def test_new_creates_a_note_and_refuses_to_overwrite(tmp_path):
+def test_new_creates_a_note_and_never_overwrites_one(tmp_path):
     result = run("new", "Chain-of-Thought Prompting", "--category", "Prompting/Reasoning", "--status", "已泛读",
                  "--tags", "cot, 推理", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -70,7 +70,9 @@ def test_new_creates_a_note_and_refuses_to_overwrite(tmp_path):
                     "tags": ["cot", "推理"]}
     path.write_text(path.read_text() + "my own words\n")
     again = run("new", "Chain-of-Thought Prompting", "--category", "Prompting/Reasoning", cwd=tmp_path)
-    assert again.returncode == 1 and "already exists" in again.stderr
+    # a free name beside it, as import chooses one
+    assert again.returncode == 0 and "already exists; writing chain-of-thought-prompting-2.md" in again.stderr
+    assert Path(again.stdout.strip()) == path.with_name("chain-of-thought-prompting-2.md")
     assert path.read_text().endswith("my own words\n")
     assert run("build", "--no-search", cwd=tmp_path).returncode == 0
 
@@ -156,3 +158,10 @@ def test_a_fetched_abstract_is_text_not_markdown_or_html(tmp_path, arxiv_api):
     assert "*not emphasis* and a_b_c" in text and "# not a heading" in text and "1. not a list" in text
     assert not soup.select("article img, main img, article em, main em")
     assert soup.select("math") and "O(n^2)" in soup.select_one("math annotation").get_text()
+
+
+@pytest.mark.parametrize("category", ["../../x", "a/../b", "./x", ".."])
+def test_new_refuses_a_category_that_leaves_notes(tmp_path, category):
+    result = run("new", "A paper", "--category", category, cwd=tmp_path)
+    assert result.returncode == 2 and "has a '.' or '..' part" in result.stderr
+    assert not any(tmp_path.rglob("*.md"))

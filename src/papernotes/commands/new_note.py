@@ -12,11 +12,11 @@ from ..arxiv import FetchError, as_markdown_text, fetch
 from ..load.config import load_config
 from ..diagnostics import Diagnostics, NoteError
 from ..load.fields import parse_arxiv, parse_category, parse_status
-from ..importers.names import safe_stem
+from ..importers.names import safe_stem, unique_path
 from ..model import UNCATEGORIZED
 from ..theme import Theme
 from ..urls import slugify
-from ..console import say, warn
+from ..console import printable, say, warn
 
 TEMPLATE = "note.md"
 
@@ -63,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     config = load_config(root, Diagnostics())
     category = parse_category(args.category) if args.category else ()
+    if any(part in (".", "..") for part in category):
+        warn(f"error: the category '{printable(args.category)}' has a '.' or '..' part; "
+             "categories name folders under notes/ and cannot leave it")
+        return 2
     data: dict = {"title": title, "status": status.value}
     if category and category != (UNCATEGORIZED,):
         data["category"] = "/".join(category)
@@ -79,10 +83,10 @@ def run(args: argparse.Namespace) -> int:
         data["arxiv"] = arxiv_id
     front_matter = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
     folder = config.notes_path / slugify(category[0], "notes") if category else config.notes_path
-    path = folder / f"{safe_stem(title)}.md"
-    if path.exists():
-        warn(f"error: {path} already exists; nothing was changed")
-        return 1
+    wanted = folder / f"{safe_stem(title)}.md"
+    path = unique_path(folder, safe_stem(title), set())  # as import does: never an existing file
+    if path != wanted:
+        warn(f"note: {wanted} already exists; writing {path.name} beside it")
     theme = Theme.for_site(root)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
                              autoescape=False, keep_trailing_newline=True)
