@@ -451,7 +451,8 @@ def test_no_command_changes_a_file_outside_the_output_and_the_cache(tmp_path):
     # new: never over an existing note
     _, added = run("new", "A Brand New Paper", allowed=("root/notes/",), code=0)
     assert len(added) == 1
-    run("new", "A Brand New Paper", code=1)
+    _, added = run("new", "A Brand New Paper", allowed=("root/notes/",), code=0)  # beside it, as -2
+    assert [Path(p).name for p in added] == ["a-brand-new-paper-2.md"]
     run("init", ".", code=2)  # a non-empty folder is refused
     run("init", world / "fresh", allowed=("fresh/",), code=0)
     run("clean", code=0)
