@@ -171,3 +171,26 @@ def test_eqref_inside_a_formula_is_its_tag(conv, tmp_path):
     assert run_papernotes("build", "--root", tmp_path, cwd=tmp_path).returncode == 0
     page = BeautifulSoup((tmp_path / "site" / "notes" / "eq.html").read_text(encoding="utf-8"), "html.parser")
     assert text_of(str(page.find_all("math")[1])).replace("\xa0", " ") == "x=yby (A)"
+
+
+def test_tags_in_align_rows_are_shown_at_the_end_of_their_rows(conv):
+    mathml = conv.to_mathml(r"\begin{align} a &= \frac{1}{2} \tag{1} \\ c &= \begin{pmatrix}1\\2\end{pmatrix} \\"
+                            r" e &= f \tag*{B} \end{align}", display=True)
+    rows = drawn(mathml).find("mtable").find_all("mtr", recursive=False)
+    assert [r.find_all("mtd", recursive=False)[-1].get_text() for r in rows] == ["(1)", "", "B"]
+    # the matrix inside the second row keeps its own rows and gets no tag cell
+    inner = rows[1].find("mtable").find_all("mtr")
+    assert len(inner) == 2 and all(len(r.find_all("mtd")) == 1 for r in inner)
+
+
+def test_eqref_to_a_row_of_align(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "eq.md").write_text("---\ntitle: Eq\n---\n$$\n\\begin{align}\na &= b \\label{first} \\tag{3.1} \\\\\n"
+                                 "c &= d \\label{second} \\tag{3.2}\n\\end{align}\n$$\n\n见 $\\eqref{second}$。\n",
+                                 encoding="utf-8")
+    assert run_papernotes("build", "--root", tmp_path, cwd=tmp_path).returncode == 0
+    page = BeautifulSoup((tmp_path / "site" / "notes" / "eq.html").read_text(encoding="utf-8"), "html.parser")
+    assert [(a.get_text(), a["href"]) for a in page.select("a.eqref")] == [("(3.2)", "#eq-second")]
+    assert page.select_one("#eq-second") is not None and page.select_one("#eq-first").find("math") is not None
+    assert "(3.1)" in text_of(str(page.find("math"))) and "(3.2)" in text_of(str(page.find("math")))

@@ -42,6 +42,14 @@ class EquationLabels:
         """Remember the labels of one formula (only a tagged formula has a number to show)."""
         if "\\label" not in tex:
             return
+        from .mathjax import row_tags  # (mathjax imports this module)
+
+        rows = row_tags(tex)
+        if rows:  # align/gather: each row's labels name that row's tag
+            for row in rows:
+                for key in row.labels if row is not None else ():
+                    self.tags[key] = row.value
+            return
         tag = _TAG_RE.search(tex)
         for key in labels_of(tex):
             if tag:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 
 from .equations import plain_key
 
@@ -315,3 +316,65 @@ def suggestion(command: str) -> str | None:
         prefixed = [c for c in KNOWN_COMMANDS if c.startswith(command) and len(command) >= 3]
         close = sorted(prefixed, key=len)[:1]
     return close[0] if close else None
+
+
+# --------------------------------------------------------------------------- tags in rows
+
+_ROWS_ENV_RE = re.compile(r"\\begin\s*\{(align|gather|alignat|flalign|multline|eqnarray)(\*?)\}")
+_ROW_TAG_RE = re.compile(r"\\tag(\*?)\s*\{([^{}]*)\}")
+_ROW_LABEL_RE = re.compile(r"\\label\s*\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class RowTag:
+    text: str  # what is shown: "(1)", or the bare text of \tag*{…}
+    value: str  # what \eqref shows in parentheses: "1"
+    labels: tuple[str, ...]
+
+
+def row_tags(tex: str) -> list[RowTag | None] | None:
+    """For a formula that is one multi-row environment (``align``, ``gather`` …) with a ``\\tag``
+    in some row: each row's tag (None for a row without one), in order. KaTeX's MathML drops tags
+    inside these environments; the converter adds them back as a last column."""
+    m = _ROWS_ENV_RE.search(tex)
+    if not m or "\\tag" not in tex:
+        return None
+    close = re.compile(r"\\end\s*\{" + m.group(1) + re.escape(m.group(2)) + r"\}").search(tex, m.end())
+    body = tex[m.end(): close.start() if close else len(tex)]
+    if m.group(1) == "alignat":  # its {N} argument
+        body = re.sub(r"^\s*\{[^{}]*\}", "", body)
+    rows = _split_rows(body)
+    tags: list[RowTag | None] = []
+    for row in rows:
+        tag = _ROW_TAG_RE.search(row)
+        if tag is None:
+            tags.append(None)
+            continue
+        shown = tag.group(2).strip() if tag.group(1) else f"({tag.group(2).strip()})"
+        tags.append(RowTag(shown, tag.group(2).strip(), tuple(plain_key(k) for k in _ROW_LABEL_RE.findall(row))))
+    return tags if any(tags) else None
+
+
+def without_row_tags(tex: str) -> str:
+    return _ROW_TAG_RE.sub("", tex)
+
+
+def _split_rows(body: str) -> list[str]:
+    rows, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        if body.startswith("\\begin", i):
+            depth += 1
+        elif body.startswith("\\end", i):
+            depth -= 1
+        if body[i] == "\\":
+            if body.startswith("\\\\", i) and depth == 0:
+                rows.append(body[start:i])
+                start = i + 2
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(body[i], 0)
+        i += 1
+    rows.append(body[start:])
+    if len(rows) > 1 and not rows[-1].strip():
+        rows.pop()
+    return rows

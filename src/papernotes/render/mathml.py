@@ -47,7 +47,7 @@ from typing import Mapping
 import pykatex
 
 from .katex_child import ChildEngine, ChildFailure
-from .mathjax import suggestion, to_katex
+from .mathjax import row_tags, suggestion, to_katex, without_row_tags
 
 __all__ = ["MathError", "MathConverter", "MathResult"]
 
@@ -741,6 +741,28 @@ MAX_UNKNOWN_COMMANDS = 3
 _UNDEFINED_RE = re.compile(r"Undefined control sequence: (\\[A-Za-z]+)")
 
 
+_TABLE_TAG_RE = re.compile(r"<mtable\b|</mtable>|</mtr>")
+
+
+def _with_tag_column(mathml: str, rows: list) -> str:
+    """A last cell in each row of the outermost table, holding that row's tag (flush right)."""
+    out, pos, depth, row = [], 0, 0, 0
+    for m in _TABLE_TAG_RE.finditer(mathml):
+        token = m.group(0)
+        if token == "</mtable>":
+            depth -= 1
+        elif token == "</mtr>" and depth == 1:
+            tag = rows[row] if row < len(rows) else None
+            cell = f"<mtext>{html.escape(tag.text)}</mtext>" if tag is not None else ""
+            out.append(mathml[pos:m.start()] + '<mtd style="padding:0 0 0 2em;text-align:-webkit-right">' + cell + "</mtd>")
+            pos = m.start()
+            row += 1
+        elif token.startswith("<mtable"):
+            depth += 1
+    out.append(mathml[pos:])
+    return "".join(out)
+
+
 def _with_annotation(mathml: str, tex: str) -> str:
     return _ANNOTATION_RE.sub(
         lambda _m: f'<annotation encoding="application/x-tex">{html.escape(tex)}</annotation>', mathml, count=1)
@@ -770,6 +792,9 @@ class MathConverter:
         if cached is not None:
             return cached
         source, notices = to_katex(tex, display)
+        rows = row_tags(source) if display else None
+        if rows:  # KaTeX's MathML drops \tag inside align/gather: added back as a last column
+            source = without_row_tags(source)
         shown: list[str] = []
         for _attempt in range(MAX_UNKNOWN_COMMANDS + 1):
             try:
@@ -788,6 +813,8 @@ class MathConverter:
             hint = suggestion(command[1:])
             notices.append(f"unknown command {command} is shown in red"
                            + (f"; did you mean \\{hint}?" if hint else ""))
+        if rows:
+            mathml = _with_tag_column(mathml, rows)
         if source != tex:  # the annotation shows what the author wrote
             mathml = _with_annotation(mathml, tex)
         result = MathResult(mathml, tuple(notices))

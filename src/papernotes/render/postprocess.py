@@ -106,9 +106,10 @@ def _math_block(context: RenderContext, token: Token, line: int) -> None:
     content = token.content
     if token.type == "amsmath":
         content = content.strip()
-    labels = labels_of(content)
+    labels = list(dict.fromkeys(labels_of(content)))
     ident = f' id="{anchor(labels[0])}"' if labels else ""
-    token.content = f'<div class="math-display"{ident}>{_math(context, content, True, line)}</div>\n'
+    more = "".join(f'<span id="{anchor(key)}"></span>' for key in labels[1:])  # rows of an align
+    token.content = f'<div class="math-display"{ident}>{more}{_math(context, content, True, line)}</div>\n'
     token.type = "html_block"
 
 
