@@ -844,3 +844,23 @@ def test_random_edits_through_the_watcher_match_a_fresh_build(tmp_path, preview_
         time.sleep(rng.uniform(0, 0.03))
     served.settle(since)
     assert_same_as_fresh_build(served, tmp_path / "fresh", f"seed {seed}, after {done}")
+
+
+@pytest.mark.parametrize("host, status", [
+    ("evil.example", 403), ("evil.example:{port}", 403), ("127.0.0.1.nip.io:{port}", 403),
+    ("127.0.0.1:{port}", 200), ("localhost:{port}", 200), ("[::1]:{port}", 200), ("192.168.1.20:{port}", 200),
+])
+def test_serve_answers_only_for_its_own_names_against_dns_rebinding(served, host, status):
+    code, _headers, body = served.fetch("/", headers={"Host": host.format(port=served.port)})
+    assert code == status
+    if status == 403:
+        assert b"<html" not in body.lower()  # nothing of the site is given away
+
+
+@pytest.mark.parametrize("origin, status", [
+    ("http://evil.example", 403), ("null", 403), ("http://127.0.0.1:{port}", 200), ("http://localhost:{port}", 200),
+])
+def test_the_event_stream_checks_the_origin(served, origin, status):
+    code, _headers, _body = served.fetch("/__papernotes/events", method="HEAD",
+                                         headers={"Origin": origin.format(port=served.port)})
+    assert code == status

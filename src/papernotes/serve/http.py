@@ -3,6 +3,7 @@ into HTML responses (never written to disk), and a Server-Sent Events stream."""
 
 from __future__ import annotations
 
+import ipaddress
 import mimetypes
 import os
 import queue
@@ -57,6 +58,31 @@ def safe_path(root: Path, request_path: str) -> Path | None:
     return candidate
 
 
+_LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost", "ip6-loopback"}
+
+
+def host_name(value: str) -> str:
+    """The name of a ``Host`` header or an ``Origin``'s authority, without the port and brackets."""
+    value = value.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1].split("/", 1)[0]
+    if value.startswith("["):
+        return value[1:].split("]", 1)[0]
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def host_allowed(name: str, bound: str) -> bool:
+    """DNS rebinding needs a domain name that resolves to us: IP addresses, the loopback names and
+    the name the server was started with (``--host``) are safe; any other name is refused."""
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost") or name == bound.lower():
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
 class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -65,6 +91,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], root: Path, hub: EventHub, script: bytes) -> None:
+        self.bound_name = address[0]  # what --host named
         self.site_root = root
         self.hub = hub
         self.script = script
@@ -88,7 +115,22 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._respond(send_body=False)
 
+    def _refused(self) -> bool:
+        """Answer 403 to a request for another host name (DNS rebinding) or, on the event stream,
+        from a page of another origin."""
+        host = self.headers.get("Host")
+        origin = self.headers.get("Origin")
+        bad = host is not None and not host_allowed(host_name(host), self.server.bound_name)
+        if not bad and origin is not None and self.path.split("?", 1)[0] == EVENTS_PATH:
+            bad = origin == "null" or not host_allowed(host_name(origin), self.server.bound_name)
+        if bad:
+            self._send(HTTPStatus.FORBIDDEN, b"papernotes serve answers only for its own address\n",
+                       "text/plain; charset=utf-8", True)
+        return bad
+
     def _respond(self, send_body: bool) -> None:
+        if self._refused():
+            return
         path_only = self.path.split("?", 1)[0]
         if path_only == EVENTS_PATH:
             if send_body:
