@@ -46,7 +46,7 @@ from pathlib import Path
 
 from ..model import Status
 from .markdown import FenceTracker, machine_local_paths, separate_display_math
-from .model import ImportedNote, ImportProblem, ParsedSource, SourceCategory
+from .model import categories_with_intros, ImportedNote, ImportProblem, ParsedSource, SourceCategory
 from .readme import find_images, parse_heading, parse_lines
 
 Line = tuple[int, str]  # (1-based line number in the file, text)
@@ -276,13 +276,7 @@ class BlogIndexParser:
         for post in posts:
             counts[post.category] = counts.get(post.category, 0) + 1
             notes.append(self.note_of(post, counts[post.category]))
-        categories = list(self.categories.values())
-        for path, texts in self.intros.items():
-            category = self.categories.get(path)
-            if category is None:
-                category = SourceCategory(path, origin=self.file)
-                categories.insert(0, category) if not path else categories.append(category)
-            category.intro = separate_display_math("\n\n".join(texts)).strip() + "\n"
+        categories = categories_with_intros(self.categories, self.intros, self.file)
         self.problems.sort(key=lambda p: p.line or 0)
         return ParsedSource(kind="blog-index", root=self.base, notes=notes, problems=self.problems,
                             categories=categories)

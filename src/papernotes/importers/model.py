@@ -102,3 +102,20 @@ def intro_home(section: tuple[str, ...], with_papers: set[tuple[str, ...]]) -> t
     if home == section:
         return home, None
     return home, "#" * min(6, len(section) - len(home) + 1) + " " + section[-1]
+
+
+def categories_with_intros(categories: dict[tuple[str, ...], SourceCategory],
+                           intros: dict[tuple[str, ...], list[str]], origin: str) -> list[SourceCategory]:
+    """The source's categories in order, each with its introduction (the texts joined, display
+    math given its blank lines); a category known only by its introduction is added (the site's
+    own, ``()``, first). ``categories`` gains those too."""
+    from .markdown import separate_display_math
+
+    ordered = list(categories.values())
+    for path, texts in intros.items():
+        category = categories.get(path)
+        if category is None:
+            category = categories[path] = SourceCategory(path, origin=origin)
+            ordered.insert(0, category) if not path else ordered.append(category)
+        category.intro = separate_display_math("\n\n".join(texts)).strip() + "\n"
+    return ordered

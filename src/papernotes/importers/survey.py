@@ -70,7 +70,7 @@ from pathlib import Path
 from ..load.venues import venue_in_text, year_in
 from ..model import Link, Status
 from .markdown import FenceTracker, machine_local_paths, separate_display_math
-from .model import ImportedNote, ImportProblem, ParsedSource, SourceCategory, resources_title
+from .model import categories_with_intros, ImportedNote, ImportProblem, ParsedSource, SourceCategory, resources_title
 from .readme import arxiv_id, find_images, link_for, parse_heading, plain, parse_lines
 
 Line = tuple[int, str]  # (1-based line number in the file, text)
@@ -619,14 +619,7 @@ class SurveyParser:
             resources.note.body = body + "\n"
             resources.note.images = find_images(body, self.base)
             resources.note.local_paths = machine_local_paths(body)
-        categories = list(self.categories.values())
-        for path, texts in self.intros.items():
-            category = self.categories.get(path)
-            if category is None:
-                category = SourceCategory(path, origin=self.file)
-                categories.insert(0, category) if not path else categories.append(category)
-                self.categories[path] = category
-            category.intro = separate_display_math("\n\n".join(texts)).strip() + "\n"
+        categories = categories_with_intros(self.categories, self.intros, self.file)
         self.problems.sort(key=lambda p: p.line or 0)
         return ParsedSource(kind="survey", root=self.base, notes=self.notes + self.triage,
                             problems=self.problems, categories=categories)
