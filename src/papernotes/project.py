@@ -438,7 +438,10 @@ class Project:
             left_out = self._left_out(path)
             if left_out and os.path.islink(path) and leads_outside(path, notes_dir):
                 self.skipped_links.add(path)
-            exists = path.is_file() and not left_out
+            special = not left_out and path.is_file() and is_special_file(path)  # an endless /proc file
+            if special:
+                self.skipped_links.add(path)
+            exists = path.is_file() and not left_out and not special
             if path in self.records:
                 old = self.records[path]
                 before[path] = (old.note, old.rendered.excerpt_html if old.rendered else None)

@@ -99,17 +99,35 @@ def leads_outside(path: Path, folder: Path | str) -> bool:
 
 
 def is_special_file(path: Path | str) -> bool:
-    """Something that exists but is no regular file: a named pipe, a socket, a device."""
+    """Something that exists but is no ordinary file: a named pipe, a socket, a device, or a file
+    that says it is empty but is not (a /proc file such as /proc/self/pagemap: endless)."""
     try:
-        mode = os.stat(path).st_mode
+        st = os.stat(path)
     except OSError:
         return False
-    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+    if stat.S_ISDIR(st.st_mode):
+        return False
+    return not stat.S_ISREG(st.st_mode) or (st.st_size == 0 and _holds_data(path))
+
+
+def _holds_data(path: Path | str) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        return bool(os.read(fd, 4096))  # (whole words: /proc/self/pagemap refuses a read of 1 byte)
+    except OSError:  # an empty ordinary file reads as empty
+        return True
+    finally:
+        os.close(fd)
 
 
 def symlink_warning(path: Path) -> str:
     """The message for a file left out: a symbolic link not followed, or no regular file."""
     if is_special_file(path):
+        if os.path.isfile(path):
+            return "is not an ordinary file (it holds more than its size says: a /proc or /sys file?): left out"
         return "is not a regular file (a named pipe, socket or device): left out"
     try:
         target = os.readlink(path)
@@ -119,12 +137,24 @@ def symlink_warning(path: Path) -> str:
             "(set 'follow_symlinks: true' in papernotes.yaml to follow it)")
 
 
+def read_limited(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them: its size is checked while reading, for a
+    file whose size says less than it holds (a /proc file, one growing, a link that changed)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a named pipe: no wait
+    with os.fdopen(fd, "rb") as file:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NoteError("is not a regular file (a named pipe, socket or device): left out")
+        raw = file.read(limit + 1) if st.st_size <= limit else b""
+    if st.st_size > limit or len(raw) > limit:
+        size = f"{st.st_size // (1024 * 1024)} MB" if st.st_size > limit else f"over {limit // (1024 * 1024)} MB"
+        raise NoteError(f"is {size}; notes larger than {limit // (1024 * 1024)} MB are skipped")
+    return raw
+
+
 def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
     """Read and validate one note; raises NoteError (with a line when known)."""
-    size = path.stat().st_size
-    if size > MAX_NOTE_BYTES:
-        raise NoteError(f"is {size // (1024 * 1024)} MB; notes larger than {MAX_NOTE_BYTES // (1024 * 1024)} MB are skipped")
-    raw = path.read_bytes()
+    raw = read_limited(path, MAX_NOTE_BYTES)
     if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise NoteError("is not a text file (it contains NUL bytes); is it a PDF or image saved as .md?")
     text = decode(raw)
