@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import CACHE_DIR, BuildCache, LastBuild, file_stamp, render_version, stat_stamp
-from .output import MARKER, OutputError
+from .output import MARKER, OutputError, site_files
+from .load.notes import display_path
+from .load.static import STATIC_DIR, scan_static
 from .search import INDEX_DIR
 from .theme import Theme
 
@@ -86,6 +88,7 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
             cache.close()
         raise OutputError(write_problem(exc, output_dir)) from None
     committed = False
+    foreign: list[str] = []
     try:
         report = None
         prefilled = False
@@ -122,7 +125,8 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
                                         "the site works without search")
         else:
             index_touched = False
-        if report.template_failed or (strict and result.diagnostics.items):
+        foreign = foreign_files(output_dir, last, site_intact)  # put there by hand: they go with the old site
+        if report.template_failed or (strict and (result.diagnostics.items or foreign)):
             staging.discard()
         else:
             build_id = uuid.uuid4().hex
@@ -147,6 +151,11 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
     finally:
         if cache is not None:
             cache.close()
+    for rel in foreign:  # (not kept with the last build's warnings: the file is gone)
+        what = "removed" if committed else "the next build that writes the site removes it"
+        result.diagnostics.warn(display_path(output_dir / rel, project.root), None,
+                                f"papernotes did not write this file: {what} (to keep a file in the site, "
+                                f"put it in {STATIC_DIR}/{rel})")
     result.seconds = time.perf_counter() - started
     return result
 
@@ -176,7 +185,8 @@ class Inputs:
                     path = os.path.join(dirpath, name)
                     parts.append(f"{path}={file_stamp(Path(path))}")
         notes, assets = project.walk_notes()  # also what restoring from the cache needs
-        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets}
+        static = list(scan_static(project.root, project.config.follow_symlinks).files.values())
+        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets + static}
         return cls(hashlib.sha256("\n".join(parts).encode()).hexdigest(), files, search)
 
     def changed_since(self, last: LastBuild, project: Project) -> set[Path]:
@@ -235,6 +245,15 @@ def _site_is(output_dir: Path, last: LastBuild) -> bool:
     return True
 
 
+def foreign_files(output_dir: Path, last: LastBuild | None, intact: bool | None = None) -> list[str]:
+    """The files in the output folder that the last build did not write (a ``CNAME`` put there by
+    hand). Known only while the folder holds what that build wrote, unchanged (the build cache
+    says what it wrote; ``intact``: already checked); otherwise none."""
+    if last is None or not (intact if intact is not None else _site_is(output_dir, last)):
+        return []
+    return [rel for rel in site_files(output_dir) if rel not in last.manifest]
+
+
 def _prefill(staging: Staging, output_dir: Path, manifest: dict[str, str]) -> None:
     """Hard-link the published files into the staging folder; writes there replace, never modify."""
     made: set[str] = set()
@@ -280,7 +299,9 @@ def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: P
               result: BuildResult, manifest: dict[str, str] | None = None) -> None:
     entries, keep = project.cache_entries()
     cache.store_notes(entries, keep)
-    assets = {p: s for p, s in inputs.files.items() if not p.lower().endswith((".md", ".markdown"))}
+    static_dir = str(project.root / STATIC_DIR) + os.sep
+    assets = {p: s for p, s in inputs.files.items()
+              if not p.lower().endswith((".md", ".markdown")) or p.startswith(static_dir)}
     cache.store_last_build(LastBuild(
         inputs.fingerprint, str(output_dir), build_id, manifest if manifest is not None else _manifest(output_dir),
         theme=inputs.theme, assets=assets,

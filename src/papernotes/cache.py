@@ -226,6 +226,19 @@ class BuildCache:
                 pass
 
     # -- the last build ----------------------------------------------------------------------------
+    @classmethod
+    def read_last_build(cls, folder: Path) -> LastBuild | None:
+        """The last build of the cache in ``folder``, read only (whatever code wrote it)."""
+        cache = cls(folder)
+        try:
+            cache._db = sqlite3.connect(f"{(folder / CACHE_FILE).resolve().as_uri()}?mode=ro", uri=True)
+        except (sqlite3.Error, OSError, ValueError):
+            return None
+        try:
+            return cache.last_build()
+        finally:
+            cache.close()
+
     def last_build(self) -> LastBuild | None:
         if self._db is None:
             return None

@@ -176,14 +176,18 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_clean(args: argparse.Namespace) -> int:
     import shutil
 
-    from .cache import CACHE_DIR
+    from .build import foreign_files
+    from .cache import CACHE_DIR, BuildCache
     from .load.config import load_config
     from .diagnostics import Diagnostics
+    from .load.notes import display_path
+    from .load.static import STATIC_DIR
     from .output import MARKER, check_output_dir
 
     root = args.root.resolve()
     config = load_config(root, Diagnostics())
     removed = []
+    last = BuildCache.read_last_build(root / CACHE_DIR)  # what the last build wrote: read before it goes
     cache = root / CACHE_DIR
     if cache.is_symlink():  # only the link: never what it points to
         cache.unlink()
@@ -198,6 +202,9 @@ def run_clean(args: argparse.Namespace) -> int:
     except OutputError:
         safe = False
     if safe:
+        for rel in foreign_files(output, last):  # put there by hand: said before it goes
+            warn(f"{display_path(output / rel, root)}: papernotes did not write this file: removed with the site "
+                 f"(to keep a file in the site, put it in {STATIC_DIR}/{rel})")
         shutil.rmtree(output)
         removed.append(str(output))
     elif output.exists():

@@ -36,6 +36,7 @@ from .model import Note, RenderedNote
 from . import parallel
 from .output import check_output_dir
 from .load.site import build_site
+from .load.static import STATIC_DIR, StaticFolder, scan_static
 from .theme import Theme
 
 if TYPE_CHECKING:  # imported where used: a build with nothing changed never loads the renderer
@@ -113,6 +114,8 @@ class Project:
         self.pages = 0  # HTML pages among the outputs
         self.walked: tuple[list[Path], list[Path]] | None = None  # walk_notes() of this build
         self._math_font: MathFontSubsetter | None = None  # the math font's last subset, kept between rebuilds
+        self.static = StaticFolder()  # the files of static/, copied into the site as they are
+        self.static_problems: list[tuple[str, str]] = []  # static files not copied: (file, why)
 
     @property
     def renderer(self) -> NoteRenderer:
@@ -172,7 +175,7 @@ class Project:
     def watched_paths(self) -> list[Path]:
         """What a watcher should watch: the notes, the site's templates and assets, the config."""
         assert self.config is not None and self.theme is not None
-        paths = [self.notes_dir, self.config.config_path.parent]
+        paths = [self.notes_dir, self.config.config_path.parent, self.root / STATIC_DIR]
         paths += [d for d in self.theme.template_dirs + self.theme.asset_dirs]
         return list(dict.fromkeys(Path(os.path.normpath(p)) for p in paths))
 
@@ -280,6 +283,7 @@ class Project:
         self._load_config()
         self.theme = Theme.for_site(self.root)
         self.env = self.theme.environment()
+        self.static = scan_static(self.root, self.config.follow_symlinks)
         self.records = {}
         if from_cache_only:
             for path, cached in sorted(self.cached.items()):
@@ -317,6 +321,9 @@ class Project:
             _under(p, Path(os.path.normpath(d))) for p in changed for d in self.theme.asset_dirs
         )
         assets_before = set(self.assets)
+        static_changed = any(_under(p, self.root / STATIC_DIR) for p in changed)
+        if static_changed:  # static/ is small: look at all of it again, copy all of it again
+            self.static = scan_static(self.root, self.config.follow_symlinks)
         affected, reloaded, before = self._reload(changed, notes_dir)
         for note in self._dedupe():
             affected.add(Path(os.path.normpath(note.source)))
@@ -367,7 +374,8 @@ class Project:
                 assert record.note is not None and record.rendered is not None
                 ctx.rendered[record.note.key] = record.rendered
             ctx.asset_files = sorted(self.assets)
-            outputs = None if self.assets == assets_before else self._collect_outputs(ctx)
+            ctx.static_files = self.static.files
+            outputs = None if self.assets == assets_before and not static_changed else self._collect_outputs(ctx)
         else:
             ctx = self._context()
             outputs = self._collect_outputs(ctx)
@@ -381,7 +389,8 @@ class Project:
             if earlier is None or earlier.depends_on != output.depends_on:
                 return True
             if output.source is not None:
-                return output.source in affected or (theme_assets_changed and output.path.startswith("assets/"))
+                return (output.source in affected or (theme_assets_changed and output.path.startswith("assets/"))
+                        or (static_changed and _under(output.source, self.root / STATIC_DIR)))
             if output.body_of is not None and output.body_of in body_changed:
                 return True
             if output.depends_on is None:
@@ -611,7 +620,10 @@ class Project:
         """Take the last build's notes from the cache as the current state (before looking at what
         changed since), so that ``refresh(changed)`` redoes only what changed. False if it can't."""
         self.load_all(render=False, from_cache_only=True)
-        self.assets = {Path(a) for a in assets}
+        static_dir = self.root / STATIC_DIR  # the last build's static files are among its assets
+        self.static.files = {Path(a).relative_to(static_dir).as_posix(): Path(a) for a in sorted(assets)
+                             if _under(Path(a), static_dir)}
+        self.assets = {Path(a) for a in assets if not _under(Path(a), static_dir)}
         targets = self._targets()
         for record in self.records.values():
             if record.note is None or not self._restore_rendering(record, targets):
@@ -635,15 +647,17 @@ class Project:
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
                            asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html,
-                           math_font=self.math_font)
+                           math_font=self.math_font, static_files=self.static.files)
 
     def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
         from .emit import default_emitters
+        from .emit.static import static_conflicts
 
         outputs: dict[str, Output] = {}
         for emitter in default_emitters():
             for output in emitter.outputs(ctx):
                 outputs.setdefault(output.path, output)
+        self.static_problems = static_conflicts(outputs, ctx.static_files, self.root)
         return list(outputs.values())
 
     def _emit(self, writer: Writer, outputs: list[Output], needs_write, report: RefreshReport,
@@ -703,6 +717,10 @@ class Project:
                 result.warn(intro.rel_path, None, message)
         for link in sorted(self.skipped_links):
             result.warn(display_path(link, self.root), None, symlink_warning(link))
+        for path, message in self.static.skipped:
+            result.warn(display_path(path, self.root), None, message)
+        for shown, message in self.static_problems:
+            result.warn(shown, None, message)
         result.extend(self.template_diagnostics)
         return result
 

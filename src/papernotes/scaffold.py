@@ -26,6 +26,8 @@ language: zh-CN
 # output: site
 # category_order: [Prompting, Parameter-Efficient Fine-Tuning]
 # status_labels: {{read: 已读, unread: 未读, skimmed: 略读, triage: 待分类}}
+# static/: files copied into the site as they are, folders kept (CNAME, .nojekyll, google….html);
+#          a file put straight into the output folder is removed by the next build.
 """
 
 STARTER_NOTE = """\
@@ -60,6 +62,7 @@ def init_site(directory: Path, examples: bool = True) -> Path:
     title = yaml.safe_dump({"title": directory.name or "Paper Notes"}, allow_unicode=True, width=10_000).rstrip("\n")
     (directory / CONFIG_NAME).write_text(CONFIG_TEMPLATE.format(title=title), encoding="utf-8")
     (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    (directory / "static").mkdir()  # explained in papernotes.yaml: a README here would be published
     if examples:
         shutil.copytree(default_theme_dir("example-notes"), notes, dirs_exist_ok=True,
                         ignore=lambda folder, names: [n for n in names if is_ignored(n)])

@@ -46,11 +46,11 @@ def default_emitters() -> list[Emitter]:
     from .dashboard import DashboardPage
     from .feeds import AtomFeeds, RobotsFile, Sitemap
     from .pages import CategoryPages, HomePage, IndexPages, NotFoundPage, NotePages, TermPages
-    from .static import MathFont, NoteAssets, ThemeAssets
+    from .static import MathFont, NoteAssets, StaticFiles, ThemeAssets
 
     return [NotePages(), HomePage(), CategoryPages(), TermPages(), IndexPages(), NotFoundPage(),
             DashboardPage(), AtomFeeds(), Sitemap(), RobotsFile(), BibliographyFile(),
-            ThemeAssets(), NoteAssets(), MathFont()]
+            ThemeAssets(), NoteAssets(), MathFont(), StaticFiles()]  # static files last: they lose
 
 
 __all__ = ["EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "TIMES", "citation_group", "default_emitters"]

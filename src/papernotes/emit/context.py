@@ -43,6 +43,7 @@ class EmitContext:
     theme: Theme
     env: jinja2.Environment
     asset_files: list[Path] = field(default_factory=list)  # files under notes/ to copy
+    static_files: dict[str, Path] = field(default_factory=dict)  # static/: site path -> file
     row_cache: RowCache = field(default_factory=RowCache)
     body_html: Callable[[str, RenderedNote], str] | None = None  # loads a body kept on disk
     math_font: MathFontSubsetter = field(default_factory=MathFontSubsetter)  # kept between rebuilds

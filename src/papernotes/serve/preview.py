@@ -18,6 +18,7 @@ from typing import Callable, TextIO
 from ..console import printable
 from ..diagnostics import Diagnostics
 from ..load.notes import is_ignored
+from ..load.static import STATIC_DIR, is_static_leftover
 from ..output import SiteDirectory
 from ..project import Project, RefreshReport
 from ..search import Indexer, refresh_index
@@ -156,9 +157,14 @@ class PreviewServer:
     # -- rebuilding ------------------------------------------------------------------------------
     def _relevant(self, path: Path) -> bool:
         project = self.project
-        if project is None or project.config is None or is_ignored(path.name):
+        if project is None or project.config is None:
             return False
         if self.site_dir is not None and (path == self.site_dir or self.site_dir in path.parents):
+            return False
+        static = project.root / STATIC_DIR
+        if path == static or static in path.parents:  # dotfiles too (.nojekyll); editor leftovers not
+            return not is_static_leftover(path.name)
+        if is_ignored(path.name):
             return False
         if path.parent == project.root:
             return path == Path(os.path.normpath(project.config.config_path)) or path.name in ("templates", "assets")
