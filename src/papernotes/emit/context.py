@@ -18,6 +18,10 @@ from ..load.site import Site
 from ..urls import category_url, href, term_url
 from ..theme import Theme
 
+#: Tags shown on a note's row in a list; the rest are "+N more" (a note with thousands of tags
+#: would otherwise repeat all of them on each of its thousands of tag pages).
+ROW_TAGS_SHOWN = 8
+
 
 @dataclass
 class RowCache:
@@ -112,7 +116,9 @@ class EmitContext:
             rendered = self.rendered.get(note.key)
             excerpt = rebase_html(rendered.excerpt_html, note.url, page) if rendered else ""
             html = self.env.get_template("_note_row.html").render(
-                note=note, url=url, excerpt=excerpt,
+                note=note, url=url, excerpt=excerpt, tags_shown=ROW_TAGS_SHOWN,
+                # The home page's filters read every tag of a row; no other page has them.
+                all_tags=folder == "",
                 status_labels=self.site.config.status_labels, status_emoji=STATUS_EMOJI,
             ).strip()
             by_folder[folder] = html
