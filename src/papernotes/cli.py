@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .console import printable, say, warn
+from .console import os_reason, printable, say, warn
 from .build import BuildOptions, BuildResult, build
 from .output import OutputError
 from .scaffold import ScaffoldError, init_site
@@ -31,6 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         warn("interrupted")
         return 130
+    except OSError as exc:  # notes that cannot be read, a folder that cannot be created: one line
+        warn(f"error: {os_reason(exc)}")
+        return 2
+
+
+def port_number(text: str) -> int:
+    """``--port``: a TCP port, 0–65535 (argparse prints the usage and this message, exit 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (0–65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0–65535)")
+    return port
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -64,7 +78,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=Path("."), help="site root holding notes/ and papernotes.yaml (default: .)")
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; the next free one if taken; 0: any)")
+    p.add_argument("--port", type=port_number, default=8000, help="port (default: 8000; the next free one if taken; 0: any)")
     p.add_argument("--open", action="store_true", help="open the site in a web browser")
     p.add_argument("--strict", action="store_true", help="show warnings as problems too")
     p.add_argument("--no-search", action="store_true", help="do not keep a search index")
@@ -102,10 +116,6 @@ def run_build(args: argparse.Namespace) -> int:
                                     jobs=args.jobs, cache=not args.no_cache, safe=args.safe))
     except OutputError as exc:
         warn(f"error: {exc}")
-        return 2
-    except OSError as exc:  # e.g. the notes or the config cannot be read: one line, no traceback
-        where = f": {exc.filename}" if exc.filename else ""
-        warn(f"error: {exc.strerror or exc}{where}")
         return 2
     report(result, quiet=args.quiet, verbose=args.verbose)
     if result.diagnostics.errors or (args.strict and result.diagnostics.items):

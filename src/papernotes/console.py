@@ -6,6 +6,7 @@ each as a visible escape (``\\x1b``) instead."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -23,3 +24,12 @@ def say(text: object) -> None:
 
 def warn(text: object) -> None:
     print(printable(str(text)), file=sys.stderr, flush=True)
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason and the paths it names, for a one-line error:
+    ``No such file or directory: /proc/x``."""
+    names = [os.fsdecode(n) if isinstance(n, (str, bytes)) else str(n)
+             for n in (exc.filename, exc.filename2) if n is not None]
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {' -> '.join(names)}" if names else reason

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
 
 import yaml
 
+from .console import os_reason
 from .load.config import CONFIG_NAME
 from .load.notes import is_ignored
 from .theme import default_theme_dir
@@ -53,9 +56,36 @@ GITIGNORE = "site/\n.papernotes-cache/\n.papernotes-tmp-*/\n"
 
 
 def init_site(directory: Path, examples: bool = True) -> Path:
-    directory = directory.resolve()
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    shown = directory.absolute()  # as the user named it (/proc/self/…), in messages
+    directory = Path(os.path.realpath(directory))  # (Path.resolve raises RuntimeError on a link loop)
+    if directory.exists() and not directory.is_dir():
+        raise ScaffoldError(f"{shown} is a file; name a new or empty folder (nothing was changed)")
+    if directory.exists() and any(directory.iterdir()):
         raise ScaffoldError(f"{directory} exists and is not empty; nothing was changed")
+    existed = directory.exists()
+    try:
+        _write_site(directory, examples)
+    except OSError as exc:  # /proc/x, a file in the way, a full disk: one line, what was begun removed
+        _remove_begun(directory, existed)
+        reason = exc.strerror if exc.strerror and exc.filename in (None, str(directory)) else os_reason(exc)
+        raise ScaffoldError(f"cannot create {shown}: {reason}") from None
+    return directory
+
+
+def _remove_begun(directory: Path, existed: bool) -> None:
+    """After a failed ``init``: the folder it created, or (it was empty) everything now in it."""
+    if not existed:
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    with contextlib.suppress(OSError):
+        for entry in directory.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()
+
+
+def _write_site(directory: Path, examples: bool) -> None:
     notes = directory / "notes"
     notes.mkdir(parents=True)
     # the folder's name as a YAML string whatever it holds ("a: b", "yes", "#x", "{{ 7*7 }}", "@x")
@@ -68,4 +98,3 @@ def init_site(directory: Path, examples: bool = True) -> Path:
                         ignore=lambda folder, names: [n for n in names if is_ignored(n)])
     else:
         (notes / "my-first-paper.md").write_text(STARTER_NOTE, encoding="utf-8")
-    return directory
