@@ -13,9 +13,9 @@ from papernotes.build import BuildOptions, build
 from papernotes.output import SiteDirectory
 from papernotes.project import Project
 
-CATEGORIES = ["NLP", "NLP/Prompting", "Vision", "知识蒸馏/无数据", None]
+CATEGORIES = ["NLP", "NLP/Prompting", "Vision", "知识蒸馏/无数据", "ml", "ML", None]
 STATUSES = ["read", "unread", "✅", "已泛读", "triage"]
-TAGS = ["lora", "LoRA", "peft", "蒸馏", "cot"]
+TAGS = ["lora", "LoRA", "peft", "蒸馏", "cot", "a b", "a-b", "C++"]  # 'a b', 'a-b': one page name
 VENUES = ["ICLR 2023", "NeurIPS 2022", "2023 WWW", None]
 
 

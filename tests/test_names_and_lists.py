@@ -62,3 +62,206 @@ def test_a_note_with_thousands_of_tags_shows_a_bounded_number_on_each_list(tmp_p
 def eval_json(text: str):
     import json
     return json.loads(text)
+
+
+def titles_on(page: Path) -> list[str]:
+    return sorted(a.get_text() for a in soup(page).select("li.note-row .row-title"))
+
+
+def test_tags_categories_and_venues_that_share_a_slug_each_get_their_own_page(tmp_path):
+    write_note(tmp_path, "a.md", "title: Paper A\ntags: [C]\ncategory: ML\nvenue: C++ Conf")
+    write_note(tmp_path, "b.md", "title: Paper B\ntags: [C++]\ncategory: ml\nvenue: C# Conf")
+    write_note(tmp_path, "c.md", "title: Paper C\ntags: ['C#', '!!!']\ncategory: M L")
+    write_note(tmp_path, "d.md", "title: Paper D\ntags: ['???', 'a b', 'LoRA']")
+    write_note(tmp_path, "e.md", "title: Paper E\ntags: ['a-b', 'lora']")
+    result = build(tmp_path)
+    site = tmp_path / "site"
+    tags = site / "tags"
+    assert titles_on(tags / "c.html") == ["Paper A"]
+    assert titles_on(tags / "c-plus-plus.html") == ["Paper B"]
+    assert titles_on(tags / "c-sharp.html") == ["Paper C"]
+    assert soup(tags / "c-plus-plus.html").select_one("h1").get_text().startswith("#C++")
+    # Names with no letters each get a page of their own, never tags/tags.html.
+    assert not (tags / "tags.html").exists()
+    index = soup(tags / "index.html")
+    links = {a.get_text(): a["href"] for a in index.select("main a") if a.get_text().startswith("#")}
+    assert links["#!!!"] != links["#???"]
+    assert titles_on(tags / links["#!!!"].split("/")[-1]) == ["Paper C"]
+    assert titles_on(tags / links["#???"].split("/")[-1]) == ["Paper D"]
+    # 'a-b' is spelled as its page name and keeps it; 'a b' moves, with a warning naming both.
+    assert titles_on(tags / "a-b.html") == ["Paper E"]
+    assert titles_on(tags / links["#a b"].split("/")[-1]) == ["Paper D"]
+    assert "the tag 'a b' shares the page name 'tags/a-b.html' with 'a-b'" in result.stderr
+    # Letter case alone makes no second tag: LoRA and lora are one tag, as in Hugo.
+    assert titles_on(tags / "lora.html") == ["Paper D", "Paper E"]
+    # Every note page links each of its tags to that tag's own page.
+    note_c = soup(site / "notes" / "c.html")
+    hrefs = {a.get_text(): a["href"] for a in note_c.select("p.tags a.tag")}
+    assert hrefs["#C#"].endswith("tags/c-sharp.html")
+    assert hrefs["#!!!"].endswith(links["#!!!"].split("/")[-1])
+    note_d = soup(site / "notes" / "d.html")
+    assert {a.get_text(): a["href"] for a in note_d.select("p.tags a.tag")}["#a b"].endswith(links["#a b"].split("/")[-1])
+
+    venues = site / "venues"
+    assert titles_on(venues / "c-plus-plus-conf.html") == ["Paper A"]
+    assert titles_on(venues / "c-sharp-conf.html") == ["Paper B"]
+
+    # Categories ML, ml and 'M L': 'ml' is spelled as its page name; the others move.
+    categories = soup(site / "categories" / "index.html")
+    pages = {a.get_text(): a["href"] for a in categories.select("main a")}
+    assert pages["ml"] == "ml.html" and pages["ML"].startswith("ml-")
+    assert len({pages["ML"], pages["ml"], pages["M L"]}) == 3
+    for name, title in (("ML", "Paper A"), ("ml", "Paper B"), ("M L", "Paper C")):
+        assert titles_on(site / "categories" / pages[name].split("/")[-1]) == [title]
+        crumbs = soup(site / "notes" / f"{title[-1].lower()}.html").select_one(".breadcrumbs, nav.crumbs, .crumbs")
+        assert crumbs is None or any(a["href"].endswith(pages[name].split("/")[-1]) for a in crumbs.select("a"))
+    feeds = {p.name for p in (site / "categories").glob("*.atom.xml")}
+    assert {page.replace(".html", ".atom.xml") for page in (pages["ML"], pages["ml"], pages["M L"])} <= feeds
+
+    # The same names give the same pages in the next build from scratch.
+    first = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    build(tmp_path, "--no-cache")
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")) == first
+
+
+def test_a_note_beside_one_with_the_same_page_name_leaves_that_ones_page_where_it_was(tmp_path):
+    write_note(tmp_path, "lora.md", "title: LoRA, the first note")
+    build(tmp_path)
+    assert (tmp_path / "site" / "notes" / "lora.html").is_file()
+    write_note(tmp_path, "LoRA.md", "title: LoRA, a second file")
+    result = build(tmp_path)
+    site = tmp_path / "site" / "notes"
+    assert "LoRA, the first note" in (site / "lora.html").read_text(encoding="utf-8")
+    moved = [p for p in site.glob("lora-*.html")]
+    assert len(moved) == 1 and "LoRA, a second file" in moved[0].read_text(encoding="utf-8")
+    assert f"notes/LoRA.md: warning: its page name 'notes/lora.html' is taken by notes/lora.md" in result.stderr
+
+
+def test_a_note_page_never_replaces_a_users_html_file(tmp_path):
+    write_note(tmp_path, "foo.md", "title: Foo paper")
+    (tmp_path / "notes" / "foo.html").write_text("<p>my own slides</p>", encoding="utf-8")
+    result = build(tmp_path)
+    site = tmp_path / "site" / "notes"
+    assert (site / "foo.html").read_text(encoding="utf-8") == "<p>my own slides</p>"
+    pages = [p for p in site.glob("foo-*.html")]
+    assert len(pages) == 1 and "Foo paper" in pages[0].read_text(encoding="utf-8")
+    assert "taken by notes/foo.html, a file of yours" in result.stderr
+    home = soup(tmp_path / "site" / "index.html")
+    assert home.select_one(".row-title")["href"].endswith(pages[0].name)
+
+
+LONG_NAME = "知识蒸馏与模型压缩的长名字" * 7  # 91 Chinese characters: 273 bytes
+
+
+def test_names_too_long_for_a_file_system_get_shortened_page_names_with_a_warning(tmp_path):
+    assert len(LONG_NAME.encode()) > 255
+    other = LONG_NAME[:-1] + "甲"  # the same beginning: still a page of its own
+    write_note(tmp_path, "a.md", f"title: A\ntags: ['{LONG_NAME}']\nvenue: '{LONG_NAME}'\ncategory: '{LONG_NAME}'")
+    write_note(tmp_path, "b.md", f"title: B\ntags: ['{other}']")
+    long_file = LONG_NAME[:84]  # a valid file name: 252 bytes and '.md'
+    write_note(tmp_path, f"{long_file}.md", "title: C")
+    result = build(tmp_path)
+    site = tmp_path / "site"
+    for page in site.rglob("*"):
+        assert len(page.name.encode()) <= 255
+        assert len(page.relative_to(site).as_posix().encode()) <= 1000
+    tag_pages = [p for p in (site / "tags").glob("*.html") if p.name != "index.html"]
+    assert sorted(titles_on(p)[0] for p in tag_pages) == ["A", "B"]
+    assert len(list((site / "venues").glob("*.html"))) == 2  # the venue and the index
+    assert any(titles_on(p) == ["A"] for p in (site / "categories").glob("*.html") if p.name != "index.html")
+    notes = [p for p in (site / "notes").glob("*.html")]
+    assert sorted(p.read_text(encoding="utf-8").count("<h1") > 0 for p in notes) == [True] * 3
+    assert f"notes/{long_file}.md: warning: its file name is too long for a page name" in result.stderr
+    assert "is too long for a page name" in result.stderr and "the tag '" in result.stderr
+    # check reports the same, and the names stay the same from one build to the next.
+    check = run_papernotes("check", "--root", tmp_path, cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "its file name is too long for a page name" in check.stdout + check.stderr
+    assert "the category '" in check.stdout + check.stderr
+    before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    build(tmp_path, "--no-cache")
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")) == before
+
+
+def test_new_and_import_write_notes_with_long_chinese_names(tmp_path):
+    init = run_papernotes("init", tmp_path / "site-root", cwd=tmp_path)
+    root = tmp_path / "site-root"
+    assert init.returncode == 0, init.stderr
+    before = set((root / "notes").rglob("*.md"))
+    new = run_papernotes("new", LONG_NAME, "--category", LONG_NAME, "--root", root, cwd=root)
+    assert new.returncode == 0 and "Traceback" not in new.stderr, new.stdout + new.stderr
+    written = set((root / "notes").rglob("*.md")) - before
+    assert len(written) == 1
+    assert all(len(part.encode()) <= 255 for part in written.pop().relative_to(root).parts)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# 论文\n\n## {LONG_NAME}\n\n- ✅ [{LONG_NAME}](https://arxiv.org/abs/2106.09685)\n",
+                      encoding="utf-8")
+    for args in (("--dry-run",), ()):
+        imported = run_papernotes("import", readme, "--root", root, *args, cwd=root)
+        assert imported.returncode == 0 and "Traceback" not in imported.stderr, imported.stdout + imported.stderr
+    assert len(set((root / "notes").rglob("*.md")) - before) == 2
+    result = build(root)
+    assert "its file name is too long" not in result.stderr  # the file names new and import chose fit
+
+
+def test_serve_starts_and_serves_pages_with_long_chinese_names(tmp_path, preview_server):
+    write_note(tmp_path, "a.md", f"title: A\ntags: ['{LONG_NAME}']\ncategory: '{LONG_NAME}'")
+    write_note(tmp_path, f"{LONG_NAME[:84]}.md", "title: The long file")
+    harness = preview_server(tmp_path)
+    status, _, body = harness.fetch("/index.html")
+    assert status == 200
+    page = soup_of(body)
+    for link in page.select("li.note-row a.row-title"):
+        status, _, note = harness.fetch("/" + link["href"])
+        assert status == 200 and b"<h1" in note
+    status, _, tags = harness.fetch("/tags/index.html")
+    tag_link = next(a["href"] for a in soup_of(tags).select("main a") if a.get_text() == "#" + LONG_NAME)
+    status, _, tag_page = harness.fetch("/tags/" + tag_link.split("/")[-1])
+    assert status == 200 and "A" in [a.get_text() for a in soup_of(tag_page).select(".row-title")]
+
+
+def soup_of(body: bytes) -> BeautifulSoup:
+    return BeautifulSoup(body.decode("utf-8"), "html.parser")
+
+
+def test_a_category_three_hundred_levels_deep_is_folded_with_a_warning(tmp_path):
+    deep = "/".join(f"level{i}" for i in range(300))
+    write_note(tmp_path, "deep.md", f"title: Deep\ncategory: '{deep}'")
+    result = build(tmp_path)
+    assert "notes/deep.md:3: warning: the category has 300 levels; levels past the 12th are joined" in result.stderr
+    note = soup(tmp_path / "site" / "notes" / "deep.html")
+    assert "Deep" in note.get_text()
+    pages = [p for p in (tmp_path / "site" / "categories").rglob("*.html") if p.name != "index.html"]
+    assert len(pages) == 12
+    assert all(len(p.relative_to(tmp_path / "site").as_posix().encode()) <= 1000 for p in pages)
+
+
+def test_a_tag_that_moves_to_another_page_name_moves_in_every_page_of_an_incremental_build(tmp_path):
+    from papernotes.build import BuildOptions, build as full_build
+    from papernotes.output import SiteDirectory
+    from papernotes.project import Project
+
+    root = tmp_path / "root"
+    write_note(root, "d.md", "title: Paper D\ntags: ['a b']\ncategory: ML\nauthors: [Ada Lovelace]\nyear: 2020")
+    write_note(root, "other.md", "title: Other\ntags: [x]\nauthors: [Carl Gauss]\nyear: 2019")
+    served = tmp_path / "served"
+    writer = SiteDirectory.create(served)
+    project = Project(root, output=served, check_output=False)
+    project.refresh(writer, None)  # as serve does: then only what changed
+    note_d = served / "notes" / "d.html"
+    assert {a.get_text(): a["href"] for a in soup(note_d).select("p.tags a.tag")}["#a b"] == "../tags/a-b.html"
+    # A new note brings the tag 'a-b', spelled as that page name, and the category 'ml': the
+    # untouched note's tag and category move to pages of their own, and its page says so.
+    new = write_note(root, "e.md", "title: Paper E\ntags: ['a-b']\ncategory: ml\nauthors: [Bo Li]\nyear: 2021")
+    report = project.refresh(writer, {new})
+    assert not report.full
+    href = {a.get_text(): a["href"] for a in soup(note_d).select("p.tags a.tag")}["#a b"]
+    assert re.fullmatch(r"\.\./tags/a-b-[0-9a-f]{6}\.html", href)
+    assert titles_on(served / "tags" / href.split("/")[-1]) == ["Paper D"]
+    fresh = tmp_path / "fresh"
+    full_build(BuildOptions(root=root, output=fresh, search=False))
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    assert files(served) == files(fresh)

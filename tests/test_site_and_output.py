@@ -1,6 +1,7 @@
 """Site model ordering, config handling, and the output folder's safety rules."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -76,8 +77,10 @@ def test_same_slug_files_get_distinct_pages(tmp_path):
     root = make_site(tmp_path, {"LoRA.md": note("One"), "lora.md": note("Two")})
     diagnostics = Diagnostics()
     loaded = load_notes(root, root / "notes", diagnostics)
-    assert sorted(n.slug for n in loaded.notes) == ["lora", "lora-2"]
-    assert any("already used" in d.message for d in diagnostics.warnings)
+    slugs = {n.rel_path: n.slug for n in loaded.notes}
+    assert slugs["notes/lora.md"] == "lora"  # spelled as its page name: it keeps it
+    assert re.fullmatch(r"lora-[0-9a-f]{6}", slugs["notes/LoRA.md"])
+    assert any("is taken by notes/lora.md" in d.message for d in diagnostics.warnings)
 
 
 def test_output_folder_that_is_notes_root_or_ancestor_is_refused(tmp_path):

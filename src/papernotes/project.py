@@ -379,6 +379,10 @@ class Project:
         else:
             ctx = self._context()
             outputs = self._collect_outputs(ctx)
+            if self.ctx is not None and ctx.site.page_names != self.ctx.site.page_names:
+                # A tag, venue or category moved to another page name (a name now shares its slug
+                # with another): every page linking to it changes, wherever the link is.
+                self.rewrite_all = True
         self.ctx = ctx
         previous = self.outputs
 
@@ -538,7 +542,10 @@ class Project:
 
     def _dedupe(self) -> list[Note]:
         self.slug_diagnostics = Diagnostics()
-        return dedupe_slugs([r.note for r in self.records.values() if r.note is not None], self.slug_diagnostics)
+        own_pages = frozenset(Path(os.path.relpath(a, self.notes_dir)).as_posix() for a in self.assets
+                              if a.name.lower().endswith(".html"))  # a note's page must not replace one
+        return dedupe_slugs([r.note for r in self.records.values() if r.note is not None], self.slug_diagnostics,
+                            own_pages)
 
     def _targets(self) -> LinkTargets:
         from .render.links import LinkTargets
@@ -713,8 +720,8 @@ class Project:
             result.extend(record.render_diagnostics)
         result.extend(self.slug_diagnostics)
         if self.ctx is not None:
-            for intro, message in self.ctx.site.unused_intros:
-                result.warn(intro.rel_path, None, message)
+            for note, message in self.ctx.site.notices():
+                result.warn(note.rel_path, None, message)
         for link in sorted(self.skipped_links):
             result.warn(display_path(link, self.root), None, symlink_warning(link))
         for path, message in self.static.skipped:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from urllib.parse import quote, urlsplit
@@ -99,6 +100,22 @@ def guess_label(url: str) -> str:
 
 _UNSAFE = re.compile(r"[^\w\-]+")
 _DASHES = re.compile(r"-{2,}")
+#: Signs that make one name another (``C``, ``C++``, ``C#``): spelled out in page names.
+_SPELLED = {"+": "-plus-", "#": "-sharp-", "&": "-and-", "@": "-at-"}
+_SIGNS = re.compile("[" + re.escape("".join(_SPELLED)) + "]")
+
+#: Longest page-name part in bytes (UTF-8): file systems allow 255 per name, and a page adds
+#: ``.html`` (a category's feed ``.atom.xml``).
+PART_BYTES = 200
+#: Longest site path of a page, in bytes (a safe total below every system's limit, the output
+#: folder's own path in front of it included).
+PATH_BYTES = 1000
+_KEEP_CHARS = 120  # a part up to this many characters (and PART_BYTES) is kept whole
+
+
+def short_hash(text: str, length: int = 8) -> str:
+    """A stable, short digest of ``text`` (the same in every build and on every machine)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
 def slugify(text: str, fallback: str = "item") -> str:
@@ -111,23 +128,83 @@ def slugify(text: str, fallback: str = "item") -> str:
     text = "".join(ch.lower() if ch.isascii() else ch for ch in text)
     text = _UNSAFE.sub("-", text)
     text = _DASHES.sub("-", text).strip("-_")
-    return text[:120].strip("-_") or fallback
+    return cut_bytes(text[:_KEEP_CHARS], PART_BYTES).strip("-_") or fallback
+
+
+def page_slug(text: str, fallback: str = "item") -> str:
+    """The page-name part of a tag, venue, category or note file name.
+
+    As :func:`slugify`, and: ``+ # & @`` are spelled out (``c-plus-plus``, ``c-sharp``); a name
+    with nothing left (``!!!``) is ``<fallback>-<hash>``; a name too long for a file system
+    (over 120 characters or 200 bytes) is cut and ends in a hash of the whole name, so that
+    two long names sharing a beginning still get two pages."""
+    clean = _clean(text)
+    if not clean:
+        return f"{fallback}-{short_hash(text, 6)}" if text.strip() else fallback
+    if not _too_long(clean):
+        return clean
+    return f"{cut_bytes(clean[:_KEEP_CHARS - 9], PART_BYTES - 9).rstrip('-_')}-{short_hash(text)}"
+
+
+def _clean(text: str) -> str:
+    spelled = _SIGNS.sub(lambda m: _SPELLED[m.group()], unicodedata.normalize("NFKC", text))
+    clean = unicodedata.normalize("NFKC", spelled).strip()
+    clean = "".join(ch.lower() if ch.isascii() else ch for ch in clean)
+    return _DASHES.sub("-", _UNSAFE.sub("-", clean)).strip("-_")
+
+
+def _too_long(clean: str) -> bool:
+    return len(clean) > _KEEP_CHARS or len(clean.encode("utf-8", "surrogatepass")) > PART_BYTES
+
+
+def is_shortened(parts: list[str] | tuple[str, ...]) -> bool:
+    """The page name of this name (or nested name) had to be shortened to fit a file system."""
+    return any(_too_long(_clean(part)) for part in parts) or \
+        len("/".join(_clean(p) for p in parts).encode("utf-8", "surrogatepass")) > PATH_BYTES - 100
+
+
+def cut_bytes(text: str, limit: int) -> str:
+    """The longest beginning of ``text`` whose UTF-8 form has at most ``limit`` bytes."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:limit].decode("utf-8", "ignore")
+
+
+def slug_path(parts: list[str] | tuple[str, ...], fallback: str = "item") -> str:
+    """The page path of a nested name (a category, a note's folders and file name): each part a
+    :func:`page_slug`, the whole within PATH_BYTES (past it, the rest becomes one hashed part)."""
+    slugs = [page_slug(p, fallback) for p in parts]
+    joined = "/".join(slugs)
+    if len(joined.encode("utf-8", "surrogatepass")) <= PATH_BYTES - 100:
+        return joined
+    kept: list[str] = []
+    used = 0
+    for slug in slugs:
+        size = len(slug.encode("utf-8", "surrogatepass")) + 1
+        if used + size > PATH_BYTES - 300:
+            break
+        kept.append(slug)
+        used += size
+    rest = "/".join(parts[len(kept):])
+    return "/".join([*kept, f"{cut_bytes(slugs[len(kept)], 60).rstrip('-_')}-{short_hash(rest)}"])
 
 
 def slugify_path(parts: list[str] | tuple[str, ...], fallback: str = "item") -> str:
-    return "/".join(slugify(p, fallback) for p in parts)
+    return slug_path(parts, fallback)
 
 
-def term_url(kind: str, name: str) -> str:
-    """Page of one tag, venue, year or status (``kind`` is tags, venues, years or status)."""
-    return f"{kind}/{slugify(str(name), kind)}.html"
+def term_url(kind: str, name: str, slug: str | None = None) -> str:
+    """Page of one tag, venue, year or status (``kind`` is tags, venues, years or status);
+    ``slug`` when the site gave the name another page name (two names sharing one)."""
+    return f"{kind}/{slug or page_slug(str(name), kind)}.html"
 
 
-def category_url(path: tuple[str, ...] | list[str]) -> str:
+def category_url(path: tuple[str, ...] | list[str], slug: str | None = None) -> str:
     """Page of one category; the root (no path) is the home page."""
     if not path:
         return "index.html"
-    return f"categories/{slugify_path(tuple(path), 'category')}.html"
+    return f"categories/{slug or slug_path(tuple(path), 'category')}.html"
 
 
 def href(path: str) -> str:

@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     notes = [r.note for r in project.records.values() if r.note is not None]
     diagnostics.extend(duplicate_papers(notes))
     assert project.config is not None
-    for intro, message in build_site(project.config, notes).unused_intros:
-        diagnostics.warn(intro.rel_path, None, message)
+    for note, message in build_site(project.config, notes).notices():
+        diagnostics.warn(note.rel_path, None, message)
     for item in diagnostics.items:
         say(item)
     errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)

@@ -15,7 +15,7 @@ from ..model import STATUS_EMOJI, Note, RenderedNote, Status
 from ..render.links import rebase_html, relative_href
 from ..render.mathfont import MathFontSubsetter
 from ..load.site import Site
-from ..urls import category_url, href, term_url
+from ..urls import href
 from ..theme import Theme
 
 #: Tags shown on a note's row in a list; the rest are "+N more" (a note with thousands of tags
@@ -103,8 +103,8 @@ class EmitContext:
             "status_labels": self.site.config.status_labels,
             "rendered": self.rendered,
             "version": __version__,
-            "term_url": term_url,
-            "category_url": category_url,
+            "term_url": self.site.term_url,  # the site knows which names have other page names
+            "category_url": self.site.category_url,
             **values,
         }
         return self.env.get_template(template).render(context).encode("utf-8")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..urls import slugify
+from ..urls import PART_BYTES, cut_bytes, slugify
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 MAX_STEM = 80
 
 
 def safe_stem(title: str, fallback: str = "note") -> str:
-    stem = slugify(title, fallback)[:MAX_STEM].strip("-_. ")
+    # Short enough in bytes too (80 Chinese characters are 240) to be a page name as it is.
+    stem = cut_bytes(slugify(title, fallback)[:MAX_STEM], PART_BYTES - 10).strip("-_. ")
     if not stem or stem.lower() in _RESERVED:
         stem = f"{stem or fallback}-note"
     return stem

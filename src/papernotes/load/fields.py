@@ -70,6 +70,10 @@ def parse_status(value: Any) -> Status:
     return status
 
 
+#: Deepest category nesting kept (a 300-level category made pages and lists recurse 300 deep).
+MAX_CATEGORY_DEPTH = 12
+
+
 def parse_category(value: Any, folder: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The category path; without one, the folders the note sits in below notes/ (else
     "Uncategorized")."""
@@ -314,6 +318,11 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
     extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS}
     arxiv_id = at("arxiv", parse_arxiv, raw.get("arxiv", data.get("arxiv")))
     notices: list[tuple[int | None, str]] = []
+    category = at(category_key, parse_category, data.get(category_key), folder)
+    if len(category) > MAX_CATEGORY_DEPTH:
+        notices.append((key_lines.get(category_key), f"the category has {len(category)} levels; levels past the "
+                                                     f"{MAX_CATEGORY_DEPTH}th are joined into the {MAX_CATEGORY_DEPTH}th"))
+        category = (*category[:MAX_CATEGORY_DEPTH - 1], " / ".join(category[MAX_CATEGORY_DEPTH - 1:]))
     try:  # a note is never left out for its year
         year = at("year", parse_year, data.get("year", first_line_year), venue)
     except NoteError as exc:
@@ -322,7 +331,7 @@ def note_fields(data: dict[str, Any], raw: dict[str, str], body: str, body_line:
     return NoteFields(
         title=" ".join(title.split()),
         status=at("status", parse_status, data.get("status")),
-        category=at(category_key, parse_category, data.get(category_key), folder),
+        category=category,
         tags=at("tags", parse_tags, data.get("tags")),
         venue=venue,
         year=year,

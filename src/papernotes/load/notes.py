@@ -13,7 +13,8 @@ from ..diagnostics import Diagnostics, NoteError
 from .fields import note_fields
 from .frontmatter import normalize_text, split
 from ..model import Note
-from ..urls import slugify
+from ..urls import is_shortened, slug_path
+from .pagenames import distinct_slugs
 
 NOTE_SUFFIXES = (".md", ".markdown")
 MAX_NOTE_BYTES = 20 * 1024 * 1024
@@ -186,7 +187,7 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
 
 
 def slug_for_key(key: str) -> str:
-    return "/".join(slugify(part, "note") for part in key.split("/"))
+    return slug_path(key.split("/"), "note")
 
 
 def decode(raw: bytes) -> str:
@@ -235,25 +236,35 @@ def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics, follow_sym
     return loaded
 
 
-def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics) -> list[Note]:
-    """Two files whose names slugify alike (``LoRA.md`` and ``lora.md``) get distinct pages.
+def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics, own_pages: frozenset[str] = frozenset()) -> list[Note]:
+    """Every note its own page: two files whose names slugify alike (``LoRA.md`` and ``lora.md``),
+    or a note whose page would replace a file of the user's under notes/ (``own_pages``: their
+    paths below notes/, ``foo.html``), get distinct pages by the rule of ``load.pagenames``.
 
-    Decided in the order of the files' paths, so a full build and a rebuild agree. Returns the
-    notes whose page name changed.
-    """
-    taken: dict[str, Note] = {}
+    Warns about each note that moved and each name too long to be a page name as it is. Returns
+    the notes whose page name changed since the last call."""
+    by_path = {note.rel_path: note for note in notes}
+    own = {page.casefold(): page for page in own_pages}
+
+    def holder(slug: str) -> str | None:
+        page = own.get(f"{slug}.html".casefold())
+        return f"notes/{page}, a file of yours," if page is not None else None
+
+    choice = distinct_slugs(sorted(by_path), lambda path: by_path[path].base_slug or slug_for_key(by_path[path].key),
+                            spelled=lambda path: by_path[path].key, reserved=holder,
+                            exact=lambda path, slug: by_path[path].key.rsplit("/", 1)[-1] == slug.rsplit("/", 1)[-1])
     moved: list[Note] = []
-    for note in sorted(notes, key=lambda n: n.rel_path):
-        previous = note.slug
-        slug = note.slug = note.base_slug or slug_for_key(note.key)
-        if slug in taken:
-            n = 2
-            while f"{slug}-{n}" in taken:
-                n += 1
-            diagnostics.warn(note.rel_path, None,
-                             f"page name '{slug}' is already used by {taken[slug].rel_path}; using '{slug}-{n}'")
-            note.slug = f"{slug}-{n}"
-        taken[note.slug] = note
+    for path in sorted(by_path):
+        note = by_path[path]
+        previous, note.slug = note.slug, choice.slugs[path]
         if note.slug != previous:
             moved.append(note)
+    for path, wanted, other, got in choice.moved:
+        who = by_path[other].rel_path if other in by_path else other
+        diagnostics.warn(path, None, f"its page name 'notes/{wanted}.html' is taken by {who}; "
+                                     f"its page is 'notes/{got}.html'")
+    for path, note in sorted(by_path.items()):
+        if is_shortened(note.key.split("/")):
+            diagnostics.warn(path, None, f"its file name is too long for a page name; its page is 'notes/{note.slug}.html'")
     return moved
+

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from .config import SiteConfig
 from ..model import Note, Status, UNCATEGORIZED
-from ..urls import category_url, slugify, slugify_path, term_url
+from ..urls import category_url, is_shortened, page_slug, slug_path, term_url
+from .pagenames import distinct_slugs
 
 
 @dataclass
@@ -21,7 +23,7 @@ class Term:
 
     @property
     def url(self) -> str:
-        return term_url(self.kind, self.name)
+        return term_url(self.kind, self.name, self.slug)
 
 
 @dataclass
@@ -31,14 +33,15 @@ class Category:
     children: list["Category"] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)  # directly in this category
     intro: Note | None = None  # its description (an _index.md), if it has one
+    page: str = ""  # its page name when it is not the usual one (another category shares that)
 
     @property
     def slug(self) -> str:
-        return slugify_path(self.path, "category")
+        return self.page or slug_path(self.path, "category")
 
     @property
     def url(self) -> str:
-        return category_url(self.path)
+        return category_url(self.path, self.page or None)
 
     @property
     def title(self) -> str:
@@ -69,6 +72,21 @@ class Site:
     intro: Note | None = None  # notes/_index.md: the description of the whole site (home page)
     #: descriptions not shown, and why (their category has no notes, or has another description)
     unused_intros: list[tuple[Note, str]] = field(default_factory=list)
+    #: names whose page is not the usual one (shared with another name, or too long), and why
+    renamed_pages: list[tuple[Note, str]] = field(default_factory=list)
+    #: page names that are not the usual ones: kind -> term key (or category path) -> slug
+    page_names: dict[str, dict] = field(default_factory=dict)
+
+    def term_url(self, kind: str, name: object) -> str:
+        """The page of the tag, venue, year or status ``name`` (as a note spells it)."""
+        return term_url(kind, str(name), self.page_names.get(kind, {}).get(term_key(str(name))))
+
+    def category_url(self, path: tuple[str, ...] | list[str]) -> str:
+        return category_url(path, self.page_names.get("categories", {}).get(tuple(path)))
+
+    def notices(self) -> list[tuple[Note, str]]:
+        """Warnings about the site as a whole, each with a note it concerns."""
+        return [*self.unused_intros, *self.renamed_pages]
 
     def all_categories(self) -> list[Category]:
         return [c for top in self.categories for c in top.walk()]
@@ -120,7 +138,7 @@ def build_site(config: SiteConfig, notes: list[Note]) -> Site:
                                   f"{category.intro.rel_path}; not shown"))
         else:
             category.intro = intro
-    return Site(
+    site = Site(
         config=config,
         notes=ordered,
         categories=root.children,
@@ -132,6 +150,51 @@ def build_site(config: SiteConfig, notes: list[Note]) -> Site:
         intro=root.intro,
         unused_intros=unused,
     )
+    _name_pages(site, [c for c in root.walk() if c.path])
+    return site
+
+
+TERM_WORDS = {"tags": "tag", "venues": "venue", "categories": "category"}
+
+
+def _name_pages(site: Site, categories: list[Category]) -> None:
+    """Give every tag, venue and category a page of its own (``load.pagenames``), and note in
+    the site which names were moved or shortened."""
+    for kind, terms in (("tags", site.tags), ("venues", site.venues)):
+        by_key = {term_key(t.name): t for t in terms}
+        choice = distinct_slugs(sorted(by_key), lambda key: by_key[key].slug, spelled=lambda key: key,
+                                exact=lambda key, slug: page_slug(key, kind) == key)
+        moved = site.page_names.setdefault(kind, {})
+        for key, wanted, other, got in choice.moved:
+            term = by_key[key]
+            term.slug = moved[key] = got
+            site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{term.name}' shares the page name "
+                                                      f"'{kind}/{wanted}.html' with '{by_key[other].name}'; "
+                                                      f"its page is '{term.url}'"))
+        for term in terms:
+            if is_shortened([term.name]):
+                site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{term.name}' is too long "
+                                                          f"for a page name; its page is '{term.url}'"))
+    by_path = {c.path: c for c in categories}
+    choice = distinct_slugs(sorted(by_path), lambda path: slug_path(path, "category"),
+                            spelled=lambda path: "/".join(path),
+                            exact=lambda path, slug: path[-1] == slug.rsplit("/", 1)[-1])
+    moved = site.page_names.setdefault("categories", {})
+    for path, wanted, other, got in choice.moved:
+        category = by_path[path]
+        category.page = moved[path] = got
+        site.renamed_pages.append((category.all_notes()[0], f"the category '{category.title}' shares the page "
+                                                            f"name 'categories/{wanted}.html' with "
+                                                            f"'{' / '.join(other)}'; its page is '{category.url}'"))
+    for category in categories:
+        if is_shortened([category.name]):
+            site.renamed_pages.append((category.all_notes()[0], f"the category '{category.title}' is too long for "
+                                                                f"a page name; its page is '{category.url}'"))
+
+
+def term_key(name: str) -> str:
+    """Names that are one tag (or venue): ``LoRA`` and ``lora`` are one, ``C`` and ``C++`` two."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _sort_categories(node: Category, order: list[str]) -> None:
@@ -149,12 +212,14 @@ def _sort_categories(node: Category, order: list[str]) -> None:
 
 def _terms(kind: str, pairs: Iterable[tuple[str, Note]], by_name: bool) -> list[Term]:
     terms: dict[str, Term] = {}
-    slugs: dict[str, str] = {}  # thousands of notes share a few dozen names
+    keys: dict[str, str] = {}  # thousands of notes share a few dozen names
     for name, note in pairs:
-        slug = slugs.get(name)
-        if slug is None:
-            slug = slugs[name] = slugify(name, kind)
-        term = terms.setdefault(slug, Term(kind, name, slug))
+        key = keys.get(name)
+        if key is None:
+            key = keys[name] = term_key(name)
+        term = terms.get(key)
+        if term is None:
+            term = terms[key] = Term(kind, name, page_slug(name, kind))
         if not term.notes or term.notes[-1] is not note:
             term.notes.append(note)
     if by_name:
