@@ -294,6 +294,8 @@ def assert_round_trip(notes: list[Note], readme: Path) -> dict[str, object]:
         assert back.category == note.category, note.title
         assert back.venue == note.venue, note.title
         assert [l.url for l in back.links] == [l.url for l in note.links], note.title
+        assert (back.tags, back.authors, back.summary, back.arxiv) == (note.tags, note.authors, note.summary,
+                                                                       note.arxiv), note.title
         body = back.body
         # The exporter points image paths at the README's folder; the importer reports them as
         # ImageRefs. Pointing them back at the note's folder must give the body as written.
@@ -333,8 +335,12 @@ def test_export_shape_legend_and_image_paths_at_the_site_root():
     assert "![LoRA 结构](notes/peft/images/lora-diagram.svg)" in text
     assert "## Parameter-Efficient Fine-Tuning\n\n### Low-Rank\n" in text
     assert ('<details>\n<summary> :white_check_mark: <a href="https://arxiv.org/abs/1503.02531">Distilling the '
-            'Knowledge in a Neural Network</a> </summary>\n<br>\n<blockquote>\n\n**NIPS 2014 workshop**\n\n## 核心思想\n'
-            ) in text
+            'Knowledge in a Neural Network</a> </summary>\n<br>\n<blockquote>\n'
+            '<!-- papernotes {"tags": ["distillation", "soft-targets", "temperature", "知识蒸馏"], "authors": '
+            '["Geoffrey Hinton", "Oriol Vinyals", "Jeff Dean"], "year": 2015, "date": "2024-02-18", "summary": '
+            '"用高温 softmax 得到 teacher 的 soft targets 训练小模型；错误类别之间的相对概率里藏着大量“暗知识”。"} -->\n\n'
+            '**NIPS 2014 workshop**\n\n<p><em>用高温 softmax 得到 teacher 的 soft targets 训练小模型；'
+            '错误类别之间的相对概率里藏着大量“暗知识”。</em></p>\n\n## 核心思想\n') in text
 
 
 HOSTILE = {

@@ -12,8 +12,11 @@ shape ``papernotes import`` reads (``importers.readme``)::
     <summary> :white_check_mark: <a href="{first link}">{title}</a> <a href="{other link}">[{label}]</a> </summary>
     <br>
     <blockquote>
+    <!-- papernotes {"tags": […], "authors": […], "summary": "…", "arxiv": "…", …} -->
 
     **{venue}**
+
+    <p><em>{summary}</em></p>
 
     {body}
 
@@ -23,8 +26,16 @@ shape ``papernotes import`` reads (``importers.readme``)::
 Categories and notes come in the site's order (``build_site``); a category's introduction
 (``_index.md``) is the prose under its heading, the site's own (``notes/_index.md``) stands above
 the legend. ``import`` reads both back, with the order. A note without links has a plain
-title; without venue, no bold line. The blank line after ``<blockquote>`` makes GitHub render the
-body as Markdown.
+title; without venue, no bold line; without summary, no italic line (the summary is text, as on
+the site). The blank line after ``<blockquote>`` makes GitHub render the body as Markdown.
+
+The comment (hidden on GitHub; left out when empty) holds, as one JSON object, what the block
+does not show: tags, authors, the year when the venue does not give it, date, summary, the arXiv
+id and DOI (links show only their URLs: without the id ``import`` would add an arXiv or PDF link
+each round), the label of the title's link when it is not the one ``import`` would guess, and
+the further front-matter keys (``rating: 4``) that JSON can hold. So export → import → export
+gives the same README, byte for byte, and notes with the same fields (``importers.readme`` reads
+the comment back; ``<``, ``>``, ``&`` are JSON escapes in it).
 
 What is escaped, so that reading the README back gives the same notes:
 
@@ -46,13 +57,15 @@ relative to the note's folder; they are rewritten relative to ``output_dir`` (th
 README is written to), e.g. ``notes/peft/images/x.png`` for a README at the site root. Remote,
 ``data:`` and root-relative (``/x.png``) images and links between notes are not changed.
 Limits: categories nested deeper than five levels are written as ``######`` and read back one
-level up; ``year`` (when not in the venue), tags, authors, date and summary are not part of this
-shape and are not written.
+level up; front-matter values JSON cannot hold (a date under a key of your own) are not written;
+the site's title and the notes' folders are the importing site's own (so image paths change when
+``import`` files a note in another folder).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import os
 import posixpath
 from pathlib import Path
@@ -64,13 +77,17 @@ from ..importers.readme import (
     GENERATED_MARKER,
     IMG_TAG,
     MD_IMAGE,
+    fields_comment,
     local_image_path,
     structure_tags,
+    summary_paragraph,
     trim_blank_edges,
 )
 from ..importers.markdown import FenceTracker, mask_code_spans
 from ..model import Note, Status
+from ..load.fields import parse_year
 from ..load.site import build_site
+from ..urls import guess_label
 
 SHORTCODES = {
     Status.READ: ":white_check_mark:",
@@ -132,15 +149,49 @@ def note_block(note: Note, prefix: str = "") -> str:
     body = rewrite_image_paths(note.body, prefix)
     body = close_open_constructs(escape_structure(body))
     body_lines = trim_blank_edges(body.rstrip().split("\n"), br_too=False)
-    lines = ["<details>", summary_line(note), "<br>", "<blockquote>", ""]
+    lines = ["<details>", summary_line(note), "<br>", "<blockquote>"]
+    fields = hidden_fields(note)
+    if fields:
+        lines.append(fields_comment(fields))
+    lines.append("")
     if note.venue:
         lines += [f"**{escape_text(note.venue)}**", ""]
-    elif body_lines and BOLD_LINE.match(body_lines[0]):
+    if note.summary:
+        lines += [summary_paragraph(note.summary), ""]
+    elif not note.venue and body_lines and BOLD_LINE.match(body_lines[0]):
         lines.append("")  # not a venue: see the module's notes
     if body_lines:
         lines += body_lines + [""]
     lines += ["</blockquote>", "</details>"]
     return "\n".join(lines)
+
+
+def hidden_fields(note: Note) -> dict:
+    """What the block does not show, for ``import`` to read back from its fields comment."""
+    fields: dict = {}
+    if note.links and note.links[0].label != guess_label(note.links[0].url):
+        fields["link"] = note.links[0].label  # the title's link: its label is not shown
+    for name in ("tags", "authors"):
+        if getattr(note, name):
+            fields[name] = list(getattr(note, name))
+    if note.year is not None and note.year != parse_year(None, note.venue):
+        fields["year"] = note.year
+    if note.date is not None:
+        fields["date"] = note.date.isoformat()
+    for name in ("summary", "arxiv", "doi"):
+        if getattr(note, name):
+            fields[name] = getattr(note, name)
+    extra = {key: value for key, value in note.extra.items() if _survives_json(value)}  # rating: 4, bibtex: …
+    if extra:
+        fields["extra"] = extra
+    return fields
+
+
+def _survives_json(value: object) -> bool:
+    try:
+        return json.loads(json.dumps(value, ensure_ascii=False)) == value
+    except (TypeError, ValueError):  # a date, a set: not written
+        return False
 
 
 def intro_block(intro: Note, prefix: str = "") -> str:

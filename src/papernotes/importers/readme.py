@@ -57,13 +57,17 @@ Decisions (each case is one small function below):
   exactly as it was written: the venue is the bold line right after the blank line that opens
   the ``<blockquote>``, Markdown links in summaries are not looked for, and the escapes of the
   exporter (``&lt;`` in front of a ``details``/``blockquote`` tag that would break the structure)
-  are undone. See ``papernotes.exporters.readme``.
+  are undone. The fields comment after ``<blockquote>`` gives tags, authors, year, date,
+  summary, arXiv id, DOI and further keys (the arXiv id is not guessed from the links then), and
+  the summary's italic line is not part of the body. See ``papernotes.exporters.readme``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import itertools
+import json
 import math
 import os
 import re
@@ -440,20 +444,82 @@ def take_venue(lines: list[str], generated: bool) -> tuple[str | None, list[str]
     return venue_in_text("\n".join(paragraph)), lines
 
 
-def clean_body(lines: list[str], generated: bool) -> tuple[str, str | None]:
-    """(body, venue) from the raw lines between ``</summary>`` and ``</details>``."""
+def clean_body(lines: list[str], generated: bool) -> tuple[str, str | None, dict | None]:
+    """(body, venue, fields) from the raw lines between ``</summary>`` and ``</details>``;
+    ``fields``: what the fields comment of a generated README holds (None: not a JSON object)."""
     lines = trim_blank_edges(lines)
     lines = unwrap_blockquote(lines)
+    fields: dict | None = {}
     if generated:
+        fields, lines = take_fields(lines)
         lines = [unescape_structure(line) for line in lines]
     else:
         lines = trim_blank_edges(lines)
     venue, lines = take_venue(lines, generated)
+    summary = (fields or {}).get("summary")
+    if (isinstance(summary, str) and len(lines) >= 2 and not lines[0].strip()
+            and lines[1] == unescape_structure(summary_paragraph(summary))):
+        lines = lines[2:]  # the summary as shown (the exporter writes it after the venue)
     lines = trim_blank_edges(lines, br_too=not generated)
     body = "\n".join(lines).rstrip()
     if not generated:  # GitHub shows a $$ line after text as display math: keep it display everywhere
         body = separate_display_math(body)
-    return (body + "\n" if body else ""), venue
+    return (body + "\n" if body else ""), venue, fields
+
+
+# --------------------------------------------------------------------------- fields a block does not show
+
+#: ``export readme`` writes the fields a block does not show (tags, authors, summary, …) as one
+#: JSON object in a comment on the line after ``<blockquote>``, hidden on GitHub.
+_FIELDS_COMMENT = re.compile(r"^<!-- papernotes (\{.*\}) -->$")
+
+
+def fields_comment(fields: dict) -> str:
+    """The comment line for ``fields``: ``<``, ``>`` and ``&`` are JSON escapes in it, so no
+    ``-->`` ends it early and no ``<details>`` in a value is taken for a tag."""
+    text = json.dumps(fields, ensure_ascii=False)
+    for char in "<>&":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return f"<!-- papernotes {text} -->"
+
+
+def summary_paragraph(summary: str) -> str:
+    """A note's ``summary`` as ``export readme`` shows it, under the venue: text (as on the
+    site), in italics, on one line."""
+    return f"<p><em>{html.escape(' '.join(summary.splitlines()), quote=False)}</em></p>"
+
+
+def take_fields(lines: list[str]) -> tuple[dict | None, list[str]]:
+    """The fields comment that opens a generated block's body ({} when there is none; None when
+    it is not a JSON object), and the lines after it."""
+    match = _FIELDS_COMMENT.match(lines[0]) if lines else None
+    if not match:
+        return {}, lines
+    try:
+        fields = json.loads(match.group(1))
+    except ValueError:
+        fields = None
+    return (fields if isinstance(fields, dict) else None), lines[1:]
+
+
+def apply_fields(note: ImportedNote, fields: dict) -> None:
+    """What a fields comment holds, on the note; values of other types are left to the loader
+    to report once the note is written."""
+    for name in ("tags", "authors"):
+        if isinstance(fields.get(name), list):
+            setattr(note, name, tuple(str(value) for value in fields[name]))
+    for name in ("year", "summary", "arxiv", "doi"):
+        if fields.get(name) is not None:
+            setattr(note, name, fields[name])
+    if isinstance(fields.get("date"), str):
+        try:
+            note.date = dt.date.fromisoformat(fields["date"])
+        except ValueError:
+            note.date = fields["date"]  # written as it is: the loader names the problem
+    if isinstance(fields.get("extra"), dict):
+        note.extra.update(fields["extra"])
+    if isinstance(fields.get("link"), str) and note.links:  # the title's link: its label is not shown
+        note.links[0] = Link(fields["link"], note.links[0].url)
 
 
 MD_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^<>\n]+>|[^()\s]+(?:\([^()\s]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)")
@@ -778,7 +844,11 @@ class ReadmeParser:
     def add_note(self, line: int, summary: Summary, body_lines: list[str], venue_from_body: bool) -> None:
         for message in summary.problems:
             self.problem(line, message)
-        body, venue = clean_body(body_lines, self.generated) if venue_from_body else ("", None)
+        body, venue, fields = clean_body(body_lines, self.generated) if venue_from_body else ("", None, {})
+        if fields is None:
+            self.problem(line, "the papernotes comment of this paper is not a JSON object; the fields in it "
+                               "(tags, authors, summary, …) were left out")
+            fields = {}
         if not venue_from_body and summary.rest and not self.generated:
             venue = venue_in_text(summary.rest)  # 🟧 Title（ICLR 2022 workshop，有空再看）
         note = ImportedNote(
@@ -789,11 +859,13 @@ class ReadmeParser:
             year=parse_year(None, venue),
             summary=summary.rest,
             links=list(summary.links),
-            arxiv=arxiv_id(summary.links),
+            arxiv=None if self.generated else arxiv_id(summary.links),  # generated: as the fields say
             body=body,
             images=find_images(body, self.base),
             local_paths=machine_local_paths(body),
         )
+        if self.generated:
+            apply_fields(note, fields)
         self.events.append(note)
 
     def assign_categories(self) -> tuple[list[ImportedNote], list[SourceCategory]]:
