@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .config import SiteConfig
+from ..diagnostics import clip
 from ..model import Note, Status, UNCATEGORIZED
 from ..urls import category_url, is_shortened, page_slug, slug_path, term_url
 from .pagenames import distinct_slugs
@@ -168,12 +169,12 @@ def _name_pages(site: Site, categories: list[Category]) -> None:
         for key, wanted, other, got in choice.moved:
             term = by_key[key]
             term.slug = moved[key] = got
-            site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{term.name}' shares the page name "
-                                                      f"'{kind}/{wanted}.html' with '{by_key[other].name}'; "
+            site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{clip(term.name)}' shares the page name "
+                                                      f"'{kind}/{wanted}.html' with '{clip(by_key[other].name)}'; "
                                                       f"its page is '{term.url}'"))
         for term in terms:
             if is_shortened([term.name]):
-                site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{term.name}' is too long "
+                site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{clip(term.name)}' is too long "
                                                           f"for a page name; its page is '{term.url}'"))
     by_path = {c.path: c for c in categories}
     choice = distinct_slugs(sorted(by_path), lambda path: slug_path(path, "category"),
@@ -183,13 +184,13 @@ def _name_pages(site: Site, categories: list[Category]) -> None:
     for path, wanted, other, got in choice.moved:
         category = by_path[path]
         category.page = moved[path] = got
-        site.renamed_pages.append((category.all_notes()[0], f"the category '{category.title}' shares the page "
+        site.renamed_pages.append((category.all_notes()[0], f"the category '{clip(category.title)}' shares the page "
                                                             f"name 'categories/{wanted}.html' with "
-                                                            f"'{' / '.join(other)}'; its page is '{category.url}'"))
+                                                            f"'{clip(' / '.join(other))}'; its page is '{clip(category.url, 160)}'"))
     for category in categories:
         if is_shortened([category.name]):
-            site.renamed_pages.append((category.all_notes()[0], f"the category '{category.title}' is too long for "
-                                                                f"a page name; its page is '{category.url}'"))
+            site.renamed_pages.append((category.all_notes()[0], f"the category '{clip(category.title)}' is too long for "
+                                                                f"a page name; its page is '{clip(category.url, 160)}'"))
 
 
 def term_key(name: str) -> str:
