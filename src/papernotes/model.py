@@ -71,6 +71,9 @@ class Note:
     body_line: int = 1  # 1-based line in the file where ``body`` starts
     mtime: float = 0.0
     base_slug: str = ""  # ``slug`` before two notes with the same page name were told apart
+    #: ``category`` as this note spells it; ``category`` is the site's one spelling of it (a
+    #: folder ``prompting`` and ``category: Prompting`` are one category)
+    written_category: tuple[str, ...] = ()
     field_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line in the file
     order: int | None = None  # place within its category (``order:``); notes without come after
     #: An ``_index.md``: not a paper but the description of ``category`` (``()``: of the whole

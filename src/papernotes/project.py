@@ -30,7 +30,7 @@ import jinja2
 from .cache import BuildCache, CachedNote, file_stamp
 from .load.config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
-from .load.notes import (display_path, dedupe_slugs, is_ignored, is_note_file, is_special_file, leads_outside, load_note,
+from .load.notes import (display_path, dedupe_slugs, unify_categories, is_ignored, is_note_file, is_special_file, leads_outside, load_note,
                          symlink_warning, walk)
 from .model import Note, RenderedNote
 from . import parallel
@@ -544,8 +544,10 @@ class Project:
         self.slug_diagnostics = Diagnostics()
         own_pages = frozenset(Path(os.path.relpath(a, self.notes_dir)).as_posix() for a in self.assets
                               if a.name.lower().endswith(".html"))  # a note's page must not replace one
-        return dedupe_slugs([r.note for r in self.records.values() if r.note is not None], self.slug_diagnostics,
-                            own_pages)
+        notes = [r.note for r in self.records.values() if r.note is not None]
+        respelled = unify_categories(notes)
+        moved = dedupe_slugs(notes, self.slug_diagnostics, own_pages)
+        return list({id(n): n for n in respelled + moved}.values())
 
     def _targets(self) -> LinkTargets:
         from .render.links import LinkTargets

@@ -180,6 +180,7 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
         key=key,
         slug=slug,
         base_slug=slug,
+        written_category=fields.category,
         field_lines=dict(parts.front.key_lines),
         mtime=path.stat().st_mtime,
         **{f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)},
@@ -232,8 +233,32 @@ def load_notes(root: Path, notes_dir: Path, diagnostics: Diagnostics, follow_sym
             shown = display_path(path, root)
             diagnostics.error(shown, None, f"cannot be read: {exc.strerror or exc}")
             loaded.failed.append(shown)
+    unify_categories(loaded.notes)
     dedupe_slugs(loaded.notes, diagnostics)
     return loaded
+
+
+def unify_categories(notes: list[Note]) -> list[Note]:
+    """Categories spelled with other letter case are one category (the folder ``prompting`` and
+    ``category: Prompting``, as tags are): each level takes the spelling most notes use (on a tie,
+    the first in sort order), so it is the same in every build. Returns the notes whose category
+    changed since the last call."""
+    counts: dict[tuple[str, ...], dict[str, int]] = {}
+    for note in notes:
+        written = note.written_category or note.category
+        for depth in range(1, len(written) + 1):
+            spellings = counts.setdefault(tuple(p.casefold() for p in written[:depth]), {})
+            spellings[written[depth - 1]] = spellings.get(written[depth - 1], 0) + 1
+    chosen = {key: min(spellings, key=lambda s: (-spellings[s], s)) for key, spellings in counts.items()}
+    changed: list[Note] = []
+    for note in notes:
+        written = note.written_category or note.category
+        folded = tuple(p.casefold() for p in written)
+        category = tuple(chosen[folded[:depth]] for depth in range(1, len(written) + 1))
+        if category != note.category:
+            note.category = category
+            changed.append(note)
+    return changed
 
 
 def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics, own_pages: frozenset[str] = frozenset()) -> list[Note]:
