@@ -170,3 +170,13 @@ def test_a_link_loop_is_one_line_not_a_runtime_error(site):
     refused(run("export", "readme", "-o", "loop/README.md", cwd=site), str(site / "loop"), "does not exist")
     refused(run("init", "loop", cwd=site), f"cannot create {site / 'loop'}", "symbolic links")
     assert os.readlink(site / "loop") == "loop"
+
+
+def test_a_notes_folder_that_is_a_file_is_an_error_not_an_empty_site(tmp_path):
+    (tmp_path / "notes").write_text("not a folder", encoding="utf-8")
+    for command in ("build", "check"):
+        result = run(command, "--root", tmp_path, cwd=tmp_path)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "notes: error: is not a folder: the notes folder must be one" in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+    assert (tmp_path / "notes").read_text(encoding="utf-8") == "not a folder"

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, NoteError
 from .frontmatter import normalize_text, parse_yaml
+from .notes import display_path
 from ..model import STATUS_LABELS, Status
 from ..urls import github_repository
 
@@ -82,6 +83,17 @@ KNOWN_KEYS = set(_STRING_KEYS) | {"category_order", "status_labels", "params", "
 
 def load_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
     """Read ``papernotes.yaml``; unknown keys and bad values are warnings, never fatal."""
+    config = _read_config(root, diagnostics)
+    notes = config.notes_path
+    if (notes.exists() or notes.is_symlink()) and not notes.is_dir():
+        # else every command reads "0 notes" and says nothing
+        diagnostics.error(display_path(notes, config.root), None,
+                          "is not a folder: the notes folder must be one (set 'notes_dir' in papernotes.yaml "
+                          "to the folder that holds your notes)")
+    return config
+
+
+def _read_config(root: Path, diagnostics: Diagnostics) -> SiteConfig:
     root = root.resolve()
     config = SiteConfig(root=root)
     path = root / CONFIG_NAME
