@@ -101,19 +101,29 @@
     }
   }
 
+  // The list says which query and filters it shows (data-query, data-filters="status=…&category=…"),
+  // so that scripts and tests can tell a finished search from one still in flight.
+  function shownFor(query, filters) {
+    list.setAttribute("data-query", query);
+    list.setAttribute("data-filters", Object.keys(filters).sort().map(function (key) {
+      return key + "=" + filters[key];
+    }).join("&"));
+  }
+
   function run() {
     var query = input.value.trim();
     var mine = ++serial;
+    var filters = {};
+    selects.forEach(function (select) { if (select.value) filters[select.getAttribute("data-filter")] = select.value; });
     if (!query) {
       list.innerHTML = "";
       status.textContent = "";
+      shownFor(query, filters);
       choose(-1);
       open(false);
       return;
     }
     load().then(function (pagefind) {
-      var filters = {};
-      selects.forEach(function (select) { if (select.value) filters[select.getAttribute("data-filter")] = select.value; });
       return pagefind.search(splitQuery(query), { filters: filters });
     }).then(function (search) {
       if (mine !== serial || !search) return null;
@@ -144,6 +154,7 @@
       var count = found.total + (found.more ? "+" : "");
       status.textContent = found.total ? count + " result" + (found.total === 1 && !found.more ? "" : "s") + " · " + count + " 条结果"
         : "No results 没有结果";
+      shownFor(query, filters);
       choose(found.data.length ? 0 : -1);
       open(true);
     }).catch(function () { /* reported by load() */ });
