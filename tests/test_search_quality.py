@@ -138,7 +138,8 @@ def test_example_excerpts_carry_no_meta_line(browser, site_server):
     for query in ("distillation", "hinton", "蒸馏", "low-rank"):
         assert search(page, query), query
         for excerpt in excerpts(page):
-            for noise in ("✅", "❌", "📖", "已阅读 Read", "Read 已阅读", "#distillation", "arXiv. PDF", " # "):
+            for noise in ("✅", "❌", "📖", "已阅读 Read", "Read 已阅读", "#distillation", "arXiv. PDF", " # ",
+                          "\\mathcal"):  # a formula's TeX source (MathML annotation)
                 assert noise not in excerpt, (query, noise, excerpt)
     page.close()
 

@@ -45,10 +45,11 @@ def empty_files(bundle: Path) -> list[str]:
 
 
 #: Left out of the index wherever they are: the "#" permalink the Markdown renderer puts in every
-#: heading (it would show up in excerpts as "Method # Softmax ..."). What a note page leaves out
-#: of its own markup (meta line, buttons, tags, breadcrumbs, Cite, pager) is marked in
-#: ``templates/note.html`` with ``data-pagefind-ignore``.
-EXCLUDED_SELECTORS = (".header-anchor",)
+#: heading (it would show up in excerpts as "Method # Softmax ...") and the TeX source kept in
+#: every formula's MathML ``<annotation>`` (excerpts read "ℒmlm\mathcal{L}_{\text"; the formula's
+#: own symbols stay). What a note page leaves out of its own markup (meta line, buttons, tags,
+#: breadcrumbs, Cite, pager) is marked in ``templates/note.html`` with ``data-pagefind-ignore``.
+EXCLUDED_SELECTORS = (".header-anchor", "annotation")
 
 #: Names a Pagefind executable to use instead of the one installed with papernotes.
 ENGINE_VARIABLE = "PAPERNOTES_PAGEFIND"
