@@ -1,11 +1,15 @@
 // papernotes search: Pagefind's index, loaded on first use; results as you type, with the
 // matched words highlighted, keyboard navigation, and status/category filters.
+// The input is an ARIA combobox that owns the result list: arrow keys move the highlighted
+// option (aria-activedescendant follows it, focus stays in the input), Enter opens it, Escape
+// closes the list.
 (function () {
   "use strict";
   var box = document.querySelector(".search[data-pagefind]");
   if (!box) return;
   box.hidden = false;
   var input = box.querySelector("input[type=search]");
+  input.setAttribute("role", "combobox");
   var panel = box.querySelector(".search-panel");
   var list = box.querySelector(".search-results");
   var status = box.querySelector(".search-status");
@@ -14,6 +18,9 @@
   var root = new URL(box.getAttribute("data-root"), location.href).pathname.replace(/index\.html$/, "");
   var SHOWN = 20;     // results listed
   var CHECKED = 60;   // results loaded to check Latin words against
+  // Matches in a note's metadata add to its score (Pagefind: weight x IDF x coverage squared), on
+  // top of matches in its text: the title counts most, then tags and authors, then the venue.
+  var META_WEIGHTS = { title: 8, tags: 5, authors: 5, venue: 2 };
   var loading = null;
   var serial = 0;
   var active = -1;
@@ -44,7 +51,7 @@
   function load() {
     if (!loading) {
       loading = import(bundle).then(function (pagefind) {
-        return Promise.resolve(pagefind.options({ baseUrl: root, excerptLength: 30 })).then(function () {
+        return Promise.resolve(pagefind.options({ baseUrl: root, excerptLength: 30, ranking: { metaWeights: META_WEIGHTS } })).then(function () {
           return pagefind.filters();
         }).then(function (filters) {
           selects.forEach(function (select) {
@@ -69,30 +76,54 @@
     return loading;
   }
 
+  function options() { return list.querySelectorAll("[role=option]"); }
+
   function open(show) {
     panel.hidden = !show;
     input.setAttribute("aria-expanded", show ? "true" : "false");
+    if (!show) input.removeAttribute("aria-activedescendant");
+    else if (options()[active]) input.setAttribute("aria-activedescendant", options()[active].id);
   }
 
+  // Highlight option ``index`` (-1: none) and point the input's aria-activedescendant at it.
   function choose(index) {
-    var items = list.querySelectorAll("li");
-    items.forEach(function (item, i) { item.classList.toggle("active", i === index); item.setAttribute("aria-selected", i === index ? "true" : "false"); });
-    active = index;
-    if (items[index]) items[index].scrollIntoView({ block: "nearest" });
+    var all = options();
+    all.forEach(function (option, i) {
+      option.setAttribute("aria-selected", i === index ? "true" : "false");
+      option.parentNode.classList.toggle("active", i === index);
+    });
+    active = all[index] ? index : -1;
+    if (active >= 0) {
+      input.setAttribute("aria-activedescendant", all[active].id);
+      all[active].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  // The list says which query and filters it shows (data-query, data-filters="status=…&category=…"),
+  // so that scripts and tests can tell a finished search from one still in flight.
+  function shownFor(query, filters) {
+    list.setAttribute("data-query", query);
+    list.setAttribute("data-filters", Object.keys(filters).sort().map(function (key) {
+      return key + "=" + filters[key];
+    }).join("&"));
   }
 
   function run() {
     var query = input.value.trim();
     var mine = ++serial;
+    var filters = {};
+    selects.forEach(function (select) { if (select.value) filters[select.getAttribute("data-filter")] = select.value; });
     if (!query) {
       list.innerHTML = "";
       status.textContent = "";
+      shownFor(query, filters);
+      choose(-1);
       open(false);
       return;
     }
     load().then(function (pagefind) {
-      var filters = {};
-      selects.forEach(function (select) { if (select.value) filters[select.getAttribute("data-filter")] = select.value; });
       return pagefind.search(splitQuery(query), { filters: filters });
     }).then(function (search) {
       if (mine !== serial || !search) return null;
@@ -103,7 +134,8 @@
       return Promise.all(pool.map(function (r) { return r.data(); })).then(function (data) {
         var kept = data.filter(function (item) {
           if (!latin.length) return true;
-          var text = (((item.meta && item.meta.title) || "") + " " + (item.content || "")).toLowerCase();
+          var meta = item.meta || {};
+          var text = [meta.title, meta.tags, meta.authors, meta.venue, item.content].join(" ").toLowerCase();
           return latin.every(function (word) { return text.indexOf(word) >= 0; });
         });
         var more = search.results.length > pool.length;
@@ -114,15 +146,17 @@
       if (!found || mine !== serial) return;
       list.innerHTML = found.data.map(function (item, i) {
         var title = (item.meta && item.meta.title) || item.url;
-        return '<li role="option" id="search-result-' + i + '"><a href="' + escapeHtml(item.url) + '">' +
+        return '<li role="presentation"><a role="option" tabindex="-1" aria-selected="false" id="search-result-' + i +
+          '" href="' + escapeHtml(item.url) + '">' +
           '<span class="result-title">' + escapeHtml(title) + '</span>' +
           '<span class="result-excerpt">' + safeExcerpt(item.excerpt || "") + "</span></a></li>";
       }).join("");
       var count = found.total + (found.more ? "+" : "");
       status.textContent = found.total ? count + " result" + (found.total === 1 && !found.more ? "" : "s") + " · " + count + " 条结果"
         : "No results 没有结果";
-      open(true);
+      shownFor(query, filters);
       choose(found.data.length ? 0 : -1);
+      open(true);
     }).catch(function () { /* reported by load() */ });
   }
 
@@ -130,13 +164,19 @@
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 80); });
   selects.forEach(function (select) { select.addEventListener("change", run); });
   input.addEventListener("keydown", function (event) {
-    var count = list.querySelectorAll("li").length;
-    if (event.key === "ArrowDown" && count) { event.preventDefault(); choose((active + 1) % count); }
-    else if (event.key === "ArrowUp" && count) { event.preventDefault(); choose((active - 1 + count) % count); }
-    else if (event.key === "Enter") {
-      var link = list.querySelectorAll("li a")[active];
+    var count = options().length;
+    var shown = !panel.hidden;
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && count) {
+      event.preventDefault();
+      if (!shown) { open(true); return; }  // the list comes back as it was left
+      choose(event.key === "ArrowDown" ? (active + 1) % count : (active - 1 + count) % count);
+    } else if (event.key === "Enter") {
+      var link = shown ? options()[active] : null;
       if (link) { event.preventDefault(); location.href = link.href; }
-    } else if (event.key === "Escape") { open(false); input.blur(); }
+    } else if (event.key === "Escape" && shown) {
+      event.preventDefault();  // close the list, keep what was typed (a second Escape clears it)
+      open(false);
+    }
   });
   document.addEventListener("keydown", function (event) {
     var target = event.target;

@@ -1,5 +1,5 @@
-"""The reading dashboard: counts, the build-time SVG chart of notes read per month, the oldest
-triage notes, escaping, and the page in a real browser."""
+"""The reading dashboard: counts, the build-time SVG chart of notes read per month (read notes only),
+the notes waiting longest (unread and triage), escaping, and the page in a real browser."""
 
 from __future__ import annotations
 
@@ -38,14 +38,22 @@ def build_site(root: Path, notes: dict[str, tuple[str, float]]) -> Path:
 
 
 NOTES = {
-    # read in 2024-01 (2), 2024-03 (5), 2024-04 (1); nothing in 2024-02
+    # read in 2024-01 (2), 2024-03 (5), 2024-04 (1), 2023-06 (1), 2023-12 (1); nothing in 2024-02
     "r1.md": (note_text("R1", status="read", category="NLP", date="2024-01-03"), T0),
     "r2.md": (note_text("R2", status="read", category="NLP/Prompting", date="2024-01-28"), T0),
-    **{f"m{i}.md": (note_text(f"M{i}", status="skimmed", category="Vision", date=f"2024-03-{i + 10:02d}"), T0)
+    **{f"v{i}.md": (note_text(f"V{i}", status="read", category="Vision", date=f"2024-03-{i + 10:02d}"), T0)
        for i in range(5)},
-    "a1.md": (note_text("A1", status="unread", category="NLP/Prompting", date="2024-04-02"), T0),
-    "u1.md": (note_text("U1", status="unread"), T0),  # no date: not in the chart
-    # triage: by date, or by file time without one; oldest first
+    "r8.md": (note_text("R8", status="read", category="NLP/Prompting", date="2024-04-02"), T0),
+    "r-jun.md": (note_text("R jun", status="read", category="Vision", date="2023-06-15"), T0),
+    "r-dec.md": (note_text("R dec", status="read", category="NLP", date="2023-12-05"), T0),
+    "r-undated.md": (note_text("R undated", status="read", category="NLP"), T0),  # not in the chart
+    # skimmed, with dates in months that have read notes and in one that has none: never drawn
+    "s1.md": (note_text("S1", status="skimmed", category="Vision", date="2024-01-10"), T0),
+    "s2.md": (note_text("S2", status="skimmed", category="NLP", date="2024-02-14"), T0),
+    "s3.md": (note_text("S3", status="skimmed", category="Vision", date="2024-03-20"), T0),
+    # waiting (unread and triage): by date, or by file time without one; oldest first
+    "a1.md": (note_text("Unread dated", status="unread", category="NLP/Prompting", date="2024-04-02"), T0),
+    "u1.md": (note_text("Unread by file", status="unread"), T0),  # 2023-11-14
     "t-new.md": (note_text("Triage new", status="triage", category="NLP", date="2023-12-01"), T0),
     "t-old.md": (note_text("Triage old", status="triage", category="Vision", date="2023-06-01"), T0),
     "t-file.md": (note_text("Triage by file", status="triage"), T0 - 200 * DAY),  # 2023-04-28
@@ -65,7 +73,7 @@ def page(site) -> BeautifulSoup:
 
 def test_status_counts_link_to_status_pages(site, page):
     counts = {el["data-status"]: int(el.get_text()) for el in page.select(".dash-status .dash-count")}
-    assert counts == {"read": 2, "unread": 2, "skimmed": 5, "triage": 4}
+    assert counts == {"read": 11, "unread": 2, "skimmed": 3, "triage": 4}
     for item in page.select(".dash-status a"):
         target = site / item["href"]
         assert target.is_file() and target.parent.name == "status"
@@ -79,19 +87,32 @@ def test_category_counts_include_subcategories(site, page):
         rows[tr["data-category"]] = (int(tr.select_one(".dash-total").get_text()), by_status)
         assert (site / tr.select_one("th a")["href"]).is_file()
     assert list(rows) == ["NLP", "NLP/Prompting", "Vision", "Uncategorized"]
-    assert rows["NLP"] == (5, {"read": 2, "unread": 1, "skimmed": 0, "triage": 2})
-    assert rows["NLP/Prompting"] == (3, {"read": 1, "unread": 1, "skimmed": 0, "triage": 1})
-    assert rows["Vision"] == (6, {"read": 0, "unread": 0, "skimmed": 5, "triage": 1})
+    assert rows["NLP"] == (9, {"read": 5, "unread": 1, "skimmed": 1, "triage": 2})
+    assert rows["NLP/Prompting"] == (4, {"read": 2, "unread": 1, "skimmed": 0, "triage": 1})
+    assert rows["Vision"] == (9, {"read": 6, "unread": 0, "skimmed": 2, "triage": 1})
     assert rows["Uncategorized"][0] == 2
     assert "depth-1" in page.select_one('tr[data-category="NLP/Prompting"]')["class"]
+
+
+def read_notes_per_month() -> dict[str, int]:
+    """From the fixture's own front matter: read notes with a date, by month."""
+    months: dict[str, int] = {}
+    for text, _mtime in NOTES.values():
+        fields = dict(line.split(": ", 1) for line in text.split("---")[1].strip().splitlines())
+        if json.loads(fields["status"]) == "read" and "date" in fields:
+            month = json.loads(fields["date"])[:7]
+            months[month] = months.get(month, 0) + 1
+    return months
 
 
 def test_month_chart_is_inline_svg_with_one_bar_per_month_read(page):
     svg = page.select_one("figure.month-chart svg")
     assert svg["role"] == "img" and "per month" in svg["aria-label"]
     assert page.find("script", src=lambda s: s and "chart" in s) is None  # drawn at build time
-    # Every note with a date counts in its month, whatever its status (``date`` is the day read).
+    # Only read notes count, in the month of their date: skimmed notes in 2024-01, 2024-02 and
+    # 2024-03 and the unread note of 2024-04 are left out (for them ``date`` is not a day read).
     bars = svg.select("rect.bar")
+    assert {b["data-month"]: int(b["data-count"]) for b in bars} == read_notes_per_month()
     assert [b["data-month"] for b in bars] == ["2023-06", "2023-12", "2024-01", "2024-03", "2024-04"]
     assert [int(b["data-count"]) for b in bars] == [1, 1, 2, 5, 1]
     heights = {b["data-month"]: float(b["height"]) for b in bars}
@@ -116,18 +137,26 @@ def test_month_chart_is_inline_svg_with_one_bar_per_month_read(page):
     titles = [t.get_text() for t in svg.select(".chart-titles text")]
     assert len(titles) == 2 and all(titles)  # both axes have a title
     caption = page.select_one("figure.month-chart figcaption").get_text()
-    assert "10 notes" in caption and "3 notes have no" in caption
+    assert "10 notes read" in caption and "1 read note has no" in caption
+    assert "read" in svg["aria-label"] and "10 read notes" in svg["aria-label"]
 
 
-def test_triage_oldest_first_by_date_else_file_time(site, page):
-    items = page.select("ol.dash-triage li")
-    assert [li.a.get_text() for li in items] == ["Triage by file", "Triage old", HOSTILE, "Triage new"]
-    assert [li.time["datetime"] for li in items] == ["2023-04-28", "2023-06-01", "2023-11-15", "2023-12-01"]
-    assert items[0].select_one(".dash-file-date") is not None  # says the day is the file's
-    assert items[1].select_one(".dash-file-date") is None
+def test_waiting_longest_lists_unread_and_triage_oldest_first(site, page):
+    items = page.select("ol.dash-waiting li")
+    assert [li.a.get_text() for li in items] == [
+        "Triage by file", "Triage old", "Unread by file", HOSTILE, "Triage new", "Unread dated"]
+    assert [li.time["datetime"] for li in items] == [
+        "2023-04-28", "2023-06-01", "2023-11-14", "2023-11-15", "2023-12-01", "2024-04-02"]
+    assert [li["data-status"] for li in items] == ["triage", "triage", "unread", "triage", "triage", "unread"]
+    assert [li.select_one(".dash-status-label").get_text() for li in items][:3] == ["Triage 待分类", "Triage 待分类", "Unread 未阅读"]
+    # a note without a date is placed by its file's day, and says so
+    marked = [li.a.get_text() for li in items if li.select_one(".dash-file-date")]
+    assert marked == ["Triage by file", "Unread by file", HOSTILE]
     for li in items:
         assert (site / li.a["href"]).is_file()
-    assert page.select_one("#dash-triage .count").get_text() == "4"
+    assert page.select_one("#dash-waiting .count").get_text() == "6"
+    assert "Waiting longest" in page.select_one("#dash-waiting").get_text()
+    assert page.select_one("#dash-triage") is None  # replaced: triage notes are waiting too
 
 
 def test_hostile_title_is_text_on_the_dashboard(site, page):
@@ -136,22 +165,35 @@ def test_hostile_title_is_text_on_the_dashboard(site, page):
     assert HOSTILE in page.get_text()
 
 
-def test_triage_list_is_capped(tmp_path):
-    notes = {f"t{i:02d}.md": (note_text(f"T{i:02d}", status="triage", date=f"2023-01-{i + 1:02d}"), T0)
-             for i in range(25)}
+def test_waiting_list_is_capped_across_statuses(tmp_path):
+    notes = {f"w{i:02d}.md": (note_text(f"W{i:02d}", status="triage" if i % 2 else "unread",
+                                        date=f"2023-01-{i + 1:02d}"), T0) for i in range(25)}
+    notes["read.md"] = (note_text("Read", status="read", date="2022-01-01"), T0)  # not waiting
     page = BeautifulSoup((build_site(tmp_path, notes) / "dashboard.html").read_text(encoding="utf-8"), "html.parser")
-    assert [li.a.get_text() for li in page.select("ol.dash-triage li")] == [f"T{i:02d}" for i in range(20)]
-    assert page.find("a", href="status/triage.html", string=lambda s: s and "25" in s)
-    assert page.select_one(".month-chart svg")  # one month, one bar
-    assert len(page.select(".month-chart rect.bar")) == 1
+    assert [li.a.get_text() for li in page.select("ol.dash-waiting li")] == [f"W{i:02d}" for i in range(20)]
+    assert page.select_one("#dash-waiting .count").get_text() == "25"
+    assert page.find("a", href="status/triage.html", string=lambda s: s and "All 12 " in s)
+    assert page.find("a", href="status/unread.html", string=lambda s: s and "All 13 " in s)
+    assert page.select_one(".month-chart svg")  # one read note, one month, one bar
+    assert [(b["data-month"], b["data-count"]) for b in page.select(".month-chart rect.bar")] == [("2022-01", "1")]
 
 
 def test_no_dates_no_chart(tmp_path):
     page = BeautifulSoup((build_site(tmp_path, {"a.md": (note_text("A"), T0)}) / "dashboard.html")
                          .read_text(encoding="utf-8"), "html.parser")
     assert page.select_one(".month-chart") is None and page.select_one("svg.month-chart-svg") is None
-    assert page.select_one("#dash-months").find_next("p", class_="empty")
-    assert page.select_one("ol.dash-triage") is None
+    assert "No note is read yet" in page.select_one("#dash-months").find_next("p", class_="empty").get_text()
+    waiting = page.select("ol.dash-waiting li")  # unread by default, placed by its file's day
+    assert [li.a.get_text() for li in waiting] == ["A"] and waiting[0].select_one(".dash-file-date")
+
+
+def test_dated_notes_that_are_not_read_draw_no_chart(tmp_path):
+    notes = {"u.md": (note_text("U", status="unread", date="2024-01-05"), T0),
+             "s.md": (note_text("S", status="skimmed", date="2024-01-06"), T0),
+             "r.md": (note_text("R", status="read"), T0)}
+    page = BeautifulSoup((build_site(tmp_path, notes) / "dashboard.html").read_text(encoding="utf-8"), "html.parser")
+    assert page.select_one(".month-chart") is None
+    assert "No read note has a" in page.select_one("#dash-months").find_next("p", class_="empty").get_text()
 
 
 def test_chart_is_visible_in_a_browser_light_and_dark(site, browser, serve_directory):

@@ -18,12 +18,13 @@ PEFT = {"LoRA: Low-Rank Adaptation of Large Language Models",
 
 
 def search(page, query: str) -> list[str]:
+    """Type ``query`` into the search box and return the titles listed once its results are shown
+    (the list says which query it shows in ``data-query``)."""
     page.fill("#search-input", "")
     page.fill("#search-input", query)
     page.wait_for_function(
-        "q => document.querySelector('.search-status').textContent.length > 0 && "
-        "document.querySelector('#search-input').value === q", arg=query, timeout=10000)
-    page.wait_for_timeout(300)  # results of the last keystroke
+        "q => document.querySelector('#search-results').dataset.query === q && "
+        "document.querySelector('.search-status').textContent.length > 0", arg=query, timeout=20000)
     return page.eval_on_selector_all(".search-results .result-title", "els => els.map(e => e.textContent)")
 
 
@@ -73,7 +74,8 @@ def test_status_filter_inside_results(note_page):
     everything = search(note_page, "model")
     note_page.select_option("select[data-filter=status]", label=None, index=1)
     chosen = note_page.eval_on_selector("select[data-filter=status]", "s => s.value")
-    note_page.wait_for_timeout(500)
+    note_page.wait_for_function("v => document.querySelector('#search-results').dataset.filters === 'status=' + v",
+                                arg=chosen, timeout=20000)
     filtered = note_page.eval_on_selector_all(".search-results .result-title", "els => els.map(e => e.textContent)")
     assert chosen and 0 < len(filtered) < len(everything)
 

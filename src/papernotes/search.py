@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,14 +44,53 @@ def empty_files(bundle: Path) -> list[str]:
     return found
 
 
+#: Left out of the index wherever they are: the "#" permalink the Markdown renderer puts in every
+#: heading (it would show up in excerpts as "Method # Softmax ...") and the TeX source kept in
+#: every formula's MathML ``<annotation>`` (excerpts read "ℒmlm\mathcal{L}_{\text"; the formula's
+#: own symbols stay). What a note page leaves out of its own markup (meta line, buttons, tags,
+#: breadcrumbs, Cite, pager) is marked in ``templates/note.html`` with ``data-pagefind-ignore``.
+EXCLUDED_SELECTORS = (".header-anchor", "annotation")
+
 #: Names a Pagefind executable to use instead of the one installed with papernotes.
 ENGINE_VARIABLE = "PAPERNOTES_PAGEFIND"
+
+
+#: The language the index is built in unless the site is Japanese or Korean. Pagefind splits text
+#: into words by the language of each page (``<html lang>``, the site's ``language``); only for
+#: Chinese, Japanese and Korean does it segment runs of Han characters. Notes mix Chinese and
+#: English whatever the site's language, so an English site is indexed as Chinese too: English
+#: words are still words (only English stemming is lost), and 蒸馏 finds 知识蒸馏.
+INDEX_LANGUAGE = "zh-cn"
+_SEGMENTED = ("zh", "ja", "ko")
+_HTML_LANG = re.compile(rb"<html[^>]*\slang=[\"']?([A-Za-z0-9-]*)", re.IGNORECASE)
+
+
+def site_language(site_dir: Path) -> str:
+    """The ``lang`` of the built site's home page ("" if there is none)."""
+    try:
+        with open(site_dir / "index.html", "rb") as page:
+            head = page.read(4096)
+    except OSError:
+        return ""
+    found = _HTML_LANG.search(head)
+    return found.group(1).decode("ascii").lower() if found else ""
+
+
+def forced_language(site_dir: Path) -> str | None:
+    """The language to index ``site_dir`` in, or None to let Pagefind read it from each page."""
+    language = site_language(site_dir)
+    if language.split("-")[0] in _SEGMENTED:
+        return None
+    return INDEX_LANGUAGE
 
 
 def index_command(site_dir: Path, output_dir: Path) -> list[str]:
     engine = os.environ.get(ENGINE_VARIABLE)
     program = [engine] if engine else [sys.executable, "-m", "pagefind"]
-    return [*program, "--site", str(site_dir), "--output-path", str(output_dir), "--silent"]
+    excluded = [arg for selector in EXCLUDED_SELECTORS for arg in ("--exclude-selectors", selector)]
+    language = forced_language(site_dir)
+    forced = ["--force-language", language] if language else []
+    return [*program, "--site", str(site_dir), "--output-path", str(output_dir), *excluded, *forced, "--silent"]
 
 
 @dataclass

@@ -1,19 +1,23 @@
-"""The reading dashboard: counts per status and category, notes read per month, oldest triage.
+"""The reading dashboard: counts per status and category, notes read per month, the notes waiting
+longest to be read.
 
 ``dashboard.html`` is rendered by ``templates/dashboard.html``; this module only computes numbers
 and the chart's geometry (the template writes the markup, so Jinja escapes every value).
 
-The chart of notes read per month is an inline SVG drawn at build time: no script runs in the
-browser. A note counts in the month of its ``date`` (the day it was read); notes without a date
-are counted apart. The x axis is continuous, from the first month with a note to the last:
+Every number counts what its title says. The chart of notes read per month is an inline SVG drawn
+at build time: no script runs in the browser. It counts the notes whose status is ``read``, each in
+the month of its ``date`` (the day it was read); skimmed, unread and triage notes are not drawn (for
+them ``date`` is the day they were skimmed or added), and read notes without a date are counted
+apart. The x axis is continuous, from the first month with a note to the last:
 months without notes keep their slot (an empty gap), so the spacing of bars is true to time. At
 most the last :data:`MAX_MONTHS` months are drawn; earlier notes are counted in a sentence under
 the chart. Colours come from ``currentColor`` and the theme's CSS variables (``--accent``), so
 the chart follows light and dark mode.
 
-Triage lists the notes with status ``triage``, oldest first, by their ``date`` or, without one,
-by their file's modification time (UTC day). That time is why the page depends on ``TIMES``
-besides every note's key: it is written again whenever any note file changed.
+"Waiting longest" lists the notes not read yet (status ``unread`` or ``triage``), oldest first, by
+their ``date`` (the day they were added) or, without one, by their file's modification time (UTC
+day), marked as such. That time is why the page depends on ``TIMES`` besides every note's key: it
+is written again whenever any note file changed.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from ..load.site import Category
 from . import TIMES, Output
 from .context import EmitContext
 
-#: Oldest triage notes shown.
-TRIAGE_LIMIT = 20
+#: Notes listed under "Waiting longest".
+WAITING_LIMIT = 20
+#: The statuses of notes still waiting to be read.
+WAITING = (Status.UNREAD, Status.TRIAGE)
 #: Most months the chart draws (ten years); older months are summarised in a sentence.
 MAX_MONTHS = 120
 
@@ -102,7 +108,7 @@ class CategoryRow:
 
 
 @dataclass
-class TriageItem:
+class WaitingItem:
     note: Note
     since: dt.date
     from_file: bool  # ``since`` is the file's modification day, the note has no date
@@ -177,14 +183,13 @@ def file_day(note: Note) -> dt.date:
         return dt.date(1970, 1, 1)
 
 
-def oldest_triage(notes: Iterable[Note], limit: int = TRIAGE_LIMIT) -> list[TriageItem]:
+def waiting_longest(notes: Iterable[Note], limit: int = WAITING_LIMIT) -> list[WaitingItem]:
+    """Unread and triage notes, oldest first: by ``date``, else by the file's day."""
     items = []
     for note in notes:
-        if note.status is Status.TRIAGE:
-            if note.date is not None:
-                items.append((note.date, note.mtime, note.key, TriageItem(note, note.date, False)))
-            else:
-                items.append((file_day(note), note.mtime, note.key, TriageItem(note, file_day(note), True)))
+        if note.status in WAITING:
+            since, from_file = (note.date, False) if note.date is not None else (file_day(note), True)
+            items.append((since, note.mtime, note.key, WaitingItem(note, since, from_file)))
     items.sort(key=lambda item: item[:3])
     return [item[3] for item in items[:limit]]
 
@@ -212,15 +217,17 @@ class DashboardPage:
 
         def render() -> bytes:
             # Computed at render time: the notes may have changed in place since outputs() ran.
-            triage = [n for n in site.notes if n.status is Status.TRIAGE]
+            read = [n for n in site.notes if n.status is Status.READ]
+            waiting = [n for n in site.notes if n.status in WAITING]
             return ctx.render_page(
                 "dashboard.html", self.path, "Dashboard 阅读概览",
-                chart=month_chart(site.notes),
-                undated=sum(1 for n in site.notes if n.date is None),
+                chart=month_chart(read),
+                read_total=len(read),
+                undated_read=sum(1 for n in read if n.date is None),
                 category_rows=category_rows(site.categories),
-                triage=oldest_triage(triage),
-                triage_total=len(triage),
-                triage_limit=TRIAGE_LIMIT,
+                waiting=waiting_longest(waiting),
+                waiting_total=len(waiting),
+                waiting_statuses=WAITING,
                 Status=Status,
             )
 
