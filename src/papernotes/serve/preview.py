@@ -1,5 +1,10 @@
 """The preview loop: build once, serve, and on every settled burst of file changes rebuild
-incrementally, then tell the open pages which of them changed."""
+incrementally, then tell the open pages which of them changed.
+
+After each rebuild (once its pages have been announced) every file the site is made of (notes and
+their files, templates, theme assets, static/, papernotes.yaml) is compared with the previous
+comparison: a change no file event told of (a folder unwatched for a moment, an event still on
+its way on a busy machine) starts the next rebuild, so events only make the preview quicker."""
 
 from __future__ import annotations
 
@@ -15,16 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
 
+from ..cache import file_stamp
 from ..console import printable
 from ..diagnostics import Diagnostics
-from ..load.notes import is_ignored
-from ..load.static import STATIC_DIR, is_static_leftover
-from ..output import SiteDirectory
+from ..load.notes import is_ignored, walk
+from ..load.static import STATIC_DIR, is_static_leftover, scan_static
+from ..output import MARKER, SiteDirectory
 from ..project import Project, RefreshReport
-from ..search import Indexer, refresh_index
+from ..search import INDEX_DIR, Indexer, refresh_index
+from ..theme import default_theme_dir
 from .events import EventHub, RebuildEvent
 from .http import PreviewHTTPServer
-from .watcher import ChangeCollector, start_observer
+from .watcher import ChangeCollector, Watches
 
 SCRIPT = (Path(__file__).parent / "livereload.js").read_bytes()
 PORT_ATTEMPTS = 20
@@ -55,7 +62,11 @@ class PreviewServer:
     httpd: PreviewHTTPServer | None = None
     rebuilds: int = 0
     _collector: ChangeCollector | None = None
-    _observer: object | None = None
+    _watches: Watches | None = None
+    _writer: _PreviewWriter | None = None
+    _seen: dict[Path, str | None] = field(default_factory=dict)  # the inputs at the last comparison
+    _seen_lock: threading.Lock = field(default_factory=threading.Lock)
+    _recover: bool = False  # a rebuild failed half-way: the next one is a full one
     _threads: list[threading.Thread] = field(default_factory=list)
     _serial: int = 0
     _on_rebuild: list[Callable[[RefreshReport], None]] = field(default_factory=list)
@@ -64,25 +75,24 @@ class PreviewServer:
     _index_dirty: bool = False
     _stopping: bool = False
     index_runs: int = 0  # finished search-index refreshes
-    _busy: bool = False  # a rebuild is running
 
     # -- life cycle ------------------------------------------------------------------------------
     def start(self) -> str:
         """Build, bind, start watching; returns the URL. Raises ServeError when it cannot."""
         self.site_dir = Path(tempfile.mkdtemp(prefix="papernotes-serve-"))
         try:
-            writer = SiteDirectory.create(self.site_dir)
+            self._writer = _PreviewWriter(SiteDirectory.create(self.site_dir))
             self.project = Project(self.options.root, output=self.site_dir, check_output=False, long_lived=True,
                                    safe=self.options.safe)
-            self._writer = writer
+            self.project.prepare()  # the config: which folders the site is read from
+            self._seen = self._inputs()
             started = time.perf_counter()
             report = self._refresh(None)
             self._say(f"built {report.notes} notes, {report.pages} pages in {(time.perf_counter() - started) * 1000:.0f} ms")
             self.httpd = self._bind()
             self._collector = ChangeCollector(self._relevant, quiet=self.options.quiet)
-            assert self.project.config is not None
-            folders = [p for p in self.project.watched_paths() if p != self.project.root]
-            self._observer = start_observer(self._collector, folders, [self.project.root])
+            self._watches = Watches(self._collector, self.project.root)
+            self._check_disk()  # what changed during the first build, before anything was watched
         except BaseException:
             self.stop()
             raise
@@ -99,8 +109,19 @@ class PreviewServer:
 
     @property
     def idle(self) -> bool:
-        """No rebuild running and no change waiting (file events still on their way aside)."""
-        return not self._busy and not (self._collector is not None and self._collector.pending)
+        """No rebuild running or waiting, and every file the site is made of is as the last
+        comparison found it. (A difference, such as a change whose file event is still on its
+        way, starts a rebuild.) Costs a walk of the site's folders."""
+        collector = self._collector
+        if collector is None or collector.pending:
+            return False
+        generation = collector.generation
+        try:
+            if self._check_disk(watch=False):
+                return False
+        except OSError:
+            return False
+        return not collector.pending and collector.generation == generation
 
     @property
     def url(self) -> str:
@@ -117,12 +138,8 @@ class PreviewServer:
         self._indexer.cancel()
         if self._collector is not None:
             self._collector.stop()
-        if self._observer is not None:
-            try:
-                self._observer.stop()  # type: ignore[attr-defined]
-                self._observer.join(timeout=2)  # type: ignore[attr-defined]
-            except RuntimeError:
-                pass
+        if self._watches is not None:
+            self._watches.stop()
         self.hub.close()
         if self.httpd is not None:
             self.httpd.shutdown()
@@ -154,58 +171,118 @@ class PreviewServer:
         raise ServeError(f"ports {port}–{port + PORT_ATTEMPTS - 1} on {host} are all in use "
                          f"({last_error.strerror if last_error else 'in use'}); choose one with --port")
 
-    # -- rebuilding ------------------------------------------------------------------------------
+    # -- what is watched and read -------------------------------------------------------------------
+    def _read_folders(self) -> list[tuple[Path, Callable[[str], bool]]]:
+        """The folders the site is read from, each with the rule for the names it leaves out."""
+        assert self.project is not None and self.project.config is not None
+        root = self.project.root
+        folders = [self.project.notes_dir, root / "templates", root / "assets",
+                   default_theme_dir("templates"), default_theme_dir("assets")]
+        found = [(Path(os.path.normpath(f)), is_ignored) for f in folders]
+        return list(dict.fromkeys(found + [(root / STATIC_DIR, is_static_leftover)]))
+
+    def _outside_folders(self) -> list[Path]:
+        """Folders the root's watch does not see into: outside the root, or a link to a folder."""
+        assert self.project is not None
+        root = self.project.root
+        return [f for f, _ in self._read_folders() if not (f == root or root in f.parents) or os.path.islink(f)]
+
     def _relevant(self, path: Path) -> bool:
         project = self.project
         if project is None or project.config is None:
-            return False
+            return True
         if self.site_dir is not None and (path == self.site_dir or self.site_dir in path.parents):
             return False
-        static = project.root / STATIC_DIR
-        if path == static or static in path.parents:  # dotfiles too (.nojekyll); editor leftovers not
-            return not is_static_leftover(path.name)
-        if is_ignored(path.name):
-            return False
-        if path.parent == project.root:
-            return path == Path(os.path.normpath(project.config.config_path)) or path.name in ("templates", "assets")
-        return any(path == w or w in path.parents for w in project.watched_paths())
+        if path == Path(os.path.normpath(project.config.config_path)):
+            return True
+        for folder, left_out in self._read_folders():
+            if path == folder or folder in path.parents:
+                return not any(left_out(part) for part in path.relative_to(folder).parts)
+            if path in folder.parents and path != project.root:
+                return True  # a folder above it (content/ of content/notes) came or went
+        return False
 
+    def _inputs(self) -> dict[Path, str | None]:
+        """Every file the site is made of, with its size and modification time."""
+        project = self.project
+        assert project is not None and project.config is not None
+        follow = project.config.follow_symlinks
+        notes_dir = project.notes_dir
+        notes, assets = walk(notes_dir, within=notes_dir, follow_symlinks=follow)
+        files = [Path(os.path.normpath(p)) for p in notes + assets]
+        for folder, left_out in self._read_folders():  # templates and theme assets
+            if folder in (notes_dir, project.root / STATIC_DIR):
+                continue
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames[:] = [d for d in dirnames if not left_out(d)]
+                files += [Path(dirpath) / name for name in filenames if not left_out(name)]
+        files += scan_static(project.root, follow).files.values()
+        files.append(Path(os.path.normpath(project.config.config_path)))
+        return {path: file_stamp(path) for path in files}
+
+    def _check_disk(self, handled: set[Path] = frozenset(), watch: bool = True) -> bool:
+        """Compare every file the site is made of with the last comparison and hand what differs
+        to the next rebuild, but for ``handled``: the changes (files, and what is below folders)
+        the rebuild that just ran read — a later change of them is an event of its own. Files that
+        vanished while they were copied are changes too. ``watch``: first watch the folders that
+        are to be watched now. Returns whether anything is handed on."""
+        if self._collector is None or self._watches is None or self.project is None:
+            return False
+        with self._seen_lock:
+            if watch:
+                self._watches.update(self._outside_folders())
+            now = self._inputs()
+            changed = {p for p in _differing(self._seen, now)
+                       if not (p in handled or any(folder in handled for folder in p.parents))}
+            self._seen = now
+        if self._writer is not None:
+            changed |= self._writer.take_vanished()
+        if changed:
+            self._collector.add(changed)
+        return bool(changed)
+
+    # -- rebuilding ------------------------------------------------------------------------------
     def _loop(self) -> None:
-        assert self._collector is not None
+        assert self._collector is not None and self._watches is not None and self.project is not None
         while True:
             changed = self._collector.wait()
             if changed is None:
                 return
             started = time.perf_counter()
-            self._busy = True
             try:
+                full = self._recover
                 report = self._refresh(changed)
             except Exception as exc:  # a bug must not stop the preview: show it, keep serving
+                self._recover = True  # the site is half-updated: the next rebuild builds it all again
                 self._say("error: rebuild failed: " + "".join(traceback.format_exception_only(type(exc), exc)).strip())
                 self._say(traceback.format_exc().rstrip())
                 self._publish_failure(f"rebuild failed: {type(exc).__name__}: {exc}")
                 continue
             finally:
-                # Events can come late or be lost (a busy machine, a folder created and filled at
-                # once): compare with the disk now, and rebuild what differs.
-                if not self._collector.pending:
-                    try:
-                        stale = self.project.stale_paths() if self.project is not None else set()
-                    except OSError:
-                        stale = set()
-                    if stale:
-                        self._collector.add(stale)
-                self._busy = False
+                # Events can come late or never (a busy machine, a folder made and filled at once):
+                # compare with the disk now, and rebuild what differs.
+                try:
+                    self._check_disk(changed)
+                except OSError:
+                    pass
+                self._collector.done()
             elapsed = (time.perf_counter() - started) * 1000
-            names = sorted(_shown(p, self.project.root) for p in changed)  # type: ignore[union-attr]
+            names = sorted(_shown(p, self.project.root) for p in changed)
             what = names[0] if len(names) == 1 else f"{len(names)} files"
             kind = "full rebuild" if report.full else "rebuilt"
-            self._say(f"{time.strftime('%H:%M:%S')} {what} changed: {kind}, {len(report.written)} written, "
+            after = " (after the failed one)" if full else ""
+            self._say(f"{time.strftime('%H:%M:%S')} {what} changed: {kind}{after}, {len(report.written)} written, "
                       f"{len(report.removed)} removed, {report.rendered_notes} notes rendered in {elapsed:.0f} ms")
 
     def _refresh(self, changed: set[Path] | None) -> RefreshReport:
-        assert self.project is not None
-        report = self.project.refresh(self._writer, changed)
+        """Rebuild what ``changed`` touched (None, or after a failed rebuild: everything)."""
+        assert self.project is not None and self._writer is not None
+        recovering = self._recover
+        report = self.project.refresh(self._writer, None if recovering else changed)
+        if recovering:
+            # The failed rebuild may have written files it never recorded: only outputs stay.
+            report.removed.extend(self._sweep())
+            self._recover = False
         self.rebuilds += 1
         problems = self._problems(report.diagnostics)
         for line in problems:
@@ -219,6 +296,22 @@ class PreviewServer:
         if report.written or report.removed:
             self._request_index()
         return report
+
+    def _sweep(self) -> list[str]:
+        """Remove the files of the preview folder that are no output of the site (the search
+        index and the folder's marker aside); returns their site paths."""
+        assert self.project is not None and self.site_dir is not None and self._writer is not None
+        removed = []
+        for dirpath, dirnames, filenames in os.walk(self.site_dir):
+            base = Path(dirpath).relative_to(self.site_dir)
+            if base == Path("."):
+                dirnames[:] = [d for d in dirnames if d != INDEX_DIR and not d.startswith(f".{INDEX_DIR}-")]
+            for name in filenames:
+                rel = (base / name).as_posix()
+                if rel != MARKER and rel not in self.project.outputs:
+                    self._writer.remove(rel)
+                    removed.append(rel)
+        return sorted(removed)
 
     # -- search index, refreshed after rebuilds without delaying them -------------------------------
     def _request_index(self) -> None:
@@ -259,6 +352,37 @@ class PreviewServer:
 
     def _say(self, line: str) -> None:
         print(printable(line), file=self.out, flush=True)  # a note's text can hold ESC or BEL
+
+
+class _PreviewWriter:
+    """Writes the preview folder. A file that vanished before its copy (an image deleted while a
+    rebuild runs) fails nothing: its deletion is the next change, rebuilt next."""
+
+    def __init__(self, writer: SiteDirectory) -> None:
+        self.writer = writer
+        self._vanished: set[Path] = set()
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.writer.write(rel, data)
+
+    def copy(self, rel: str, source: Path) -> None:
+        try:
+            self.writer.copy(rel, source)
+        except FileNotFoundError:
+            if os.path.lexists(source):
+                raise
+            self._vanished.add(Path(os.path.normpath(source)))
+
+    def remove(self, rel: str) -> None:
+        self.writer.remove(rel)
+
+    def take_vanished(self) -> set[Path]:
+        vanished, self._vanished = self._vanished, set()
+        return vanished
+
+
+def _differing(before: dict[Path, str | None], now: dict[Path, str | None]) -> set[Path]:
+    return {path for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
 
 
 def _is_loopback(host: str) -> bool:

@@ -1,12 +1,18 @@
 """File events from watchdog, coalesced: a burst of saves (an editor's atomic save, a ``git
 checkout`` of hundreds of files) becomes one set of changed paths, and nothing saved during a
-rebuild is lost — it starts the next one."""
+rebuild is lost — it starts the next one.
+
+What is watched never vanishes while serving: the site root, recursively (one watch that sees
+``notes/`` deleted and made again, ``templates/`` or ``static/`` created, a new ``notes_dir``),
+and the few folders outside it that a site may read (the packaged theme, a ``notes_dir`` such as
+``../shared``), which ``Watches.update`` follows when they come, go or are replaced."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -16,6 +22,10 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
+
+# watchdog warns when a folder made and filled at once (``cp -a``) is registered twice by its own
+# two ways of noticing it; the second registration replaces the first, nothing is lost.
+warnings.filterwarnings("ignore", message=r"Callback with id .* already exists", category=RuntimeWarning)
 
 
 class ChangeCollector(FileSystemEventHandler):
@@ -30,13 +40,18 @@ class ChangeCollector(FileSystemEventHandler):
         self._last = 0.0
         self._condition = threading.Condition()
         self._stopped = False
+        self._working = False  # paths were handed out by wait() and done() was not called yet
+        self.generation = 0  # how many times wait() handed out paths
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if isinstance(event, DirModifiedEvent) or event.event_type in ("opened", "closed_no_write"):
             return  # a folder's listing changed: the file events say what
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
         found = {Path(os.path.normpath(os.fsdecode(p))) for p in paths if p}
-        found = {p for p in found if self.relevant(p)}
+        try:
+            found = {p for p in found if self.relevant(p)}
+        except Exception:  # noqa: BLE001 - an exception here would stop watchdog's thread for good
+            pass  # when in doubt, rebuild: the rebuild compares with the disk
         if found:
             self.add(found)
 
@@ -50,7 +65,8 @@ class ChangeCollector(FileSystemEventHandler):
             self._condition.notify_all()
 
     def wait(self) -> set[Path] | None:
-        """Block until a burst of changes has settled; None once stopped."""
+        """Block until a burst of changes has settled; None once stopped. The caller calls
+        ``done()`` when it has dealt with them."""
         with self._condition:
             while True:
                 if self._stopped:
@@ -62,13 +78,20 @@ class ChangeCollector(FileSystemEventHandler):
                 settle = min(self._last + self.quiet, self._first + self.longest)
                 if now >= settle:
                     paths, self._paths = self._paths, set()
+                    self._working = True
+                    self.generation += 1
                     return paths
                 self._condition.wait(settle - now)
 
+    def done(self) -> None:
+        with self._condition:
+            self._working = False
+
     @property
     def pending(self) -> bool:
+        """Changes wait for a rebuild, or the last ones handed out are still being rebuilt."""
         with self._condition:
-            return bool(self._paths)
+            return bool(self._paths) or self._working
 
     def stop(self) -> None:
         with self._condition:
@@ -76,17 +99,66 @@ class ChangeCollector(FileSystemEventHandler):
             self._condition.notify_all()
 
 
-def start_observer(handler: ChangeCollector, folders: list[Path], files_in: list[Path]) -> Observer:
-    """Watch ``folders`` recursively and ``files_in`` (folders whose direct files matter) flatly."""
-    observer = Observer()
-    watched: set[Path] = set()
-    for folder in folders:
-        if folder.is_dir() and not any(folder == w or w in folder.parents for w in watched):
-            observer.schedule(handler, str(folder), recursive=True)
-            watched.add(folder)
-    for folder in files_in:
-        if folder.is_dir() and folder not in watched:
-            observer.schedule(handler, str(folder), recursive=False)
-    observer.daemon = True
-    observer.start()
-    return observer
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _under(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+class Watches:
+    """One observer: the site root recursively, and folders outside it (see ``update``)."""
+
+    def __init__(self, handler: FileSystemEventHandler, root: Path) -> None:
+        self.handler = handler
+        self.root = root
+        self.observer = Observer()
+        self.observer.schedule(handler, str(root), recursive=True)
+        self._outside: dict[tuple[Path, bool], tuple[object, tuple[int, int] | None]] = {}
+        self._lock = threading.Lock()
+        self.observer.daemon = True
+        self.observer.start()
+
+    def update(self, folders: list[Path]) -> None:
+        """Watch ``folders``, those the root's watch does not see into (outside the root, or a
+        link to a folder): an existing one recursively, a missing one through its nearest existing
+        parent (its creation is an event), one replaced by another (a new inode) anew. Call it
+        before comparing with the disk: what changed before a watch existed, the comparison finds."""
+        wanted: dict[tuple[Path, bool], tuple[int, int] | None] = {}
+        for folder in folders:
+            target, recursive = folder, True
+            while not target.is_dir() and target.parent != target:
+                target, recursive = target.parent, False
+            wanted[(target, recursive)] = _identity(target)
+        for key in list(wanted):  # a folder inside another watched recursively
+            if any(other != key and other[1] and _under(key[0], other[0]) for other in wanted):
+                del wanted[key]
+        with self._lock:
+            for key, (watch, identity) in list(self._outside.items()):
+                if key not in wanted or wanted[key] != identity:
+                    try:
+                        self.observer.unschedule(watch)  # type: ignore[arg-type]
+                    except (KeyError, RuntimeError):
+                        pass
+                    del self._outside[key]
+            for key, identity in wanted.items():
+                if key in self._outside or identity is None:
+                    continue
+                try:
+                    watch = self.observer.schedule(self.handler, str(key[0]), recursive=key[1],
+                                                   follow_symlink=os.path.islink(key[0]))
+                except OSError:
+                    continue  # gone again: the next update tries again
+                self._outside[key] = (watch, identity)
+
+    def stop(self) -> None:
+        try:
+            self.observer.stop()
+            self.observer.join(timeout=2)
+        except RuntimeError:
+            pass
