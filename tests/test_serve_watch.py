@@ -4,15 +4,18 @@ A real server on 127.0.0.1 (port 0), real watchdog, real files in a temporary fo
 it watches are deleted and made again, created while it runs, moved by a config change; a rebuild
 fails half-way; a file vanishes while a rebuild copies it. After each, the test waits (polling,
 with a generous deadline: the machine may be slow and loaded) until the served pages show the new
-state, then compares the served folder with a fresh ``papernotes build`` of the same files.
+state, then compares the served folder with a fresh ``papernotes build`` of the same files. Last,
+the temporary folders that killed servers leave behind.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,7 +24,7 @@ import pytest
 from papernotes.output import SiteDirectory
 from papernotes.theme import default_theme_dir
 
-from test_serve import ADAM_TITLE, assert_same_as_fresh_build, make_site
+from test_serve import ADAM_TITLE, ServeProcess, assert_same_as_fresh_build, make_site
 
 DEADLINE = 60.0  # seconds: a slow, loaded machine takes long; a working server is far quicker
 
@@ -244,3 +247,67 @@ def test_an_image_deleted_while_a_rebuild_copies_it_is_no_failure(site, preview_
     caught_up(served, "after the deletions")
     assert "rebuild failed" not in served.out.getvalue()
     assert_same_as_fresh_build(served, tmp_path / "fresh", "after an image vanished during its copy")
+
+
+# -- 6. temporary folders of killed servers ----------------------------------------------------------------------
+def serve_folders(tmpdir: Path) -> set[str]:
+    return {p.name for p in tmpdir.iterdir() if p.name.startswith("papernotes-serve-")}
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_next_serve_removes_the_folders_of_killed_servers(site, tmp_path):
+    tmpdir = tmp_path / "TMPDIR"
+    tmpdir.mkdir()
+    started: list[ServeProcess] = []
+
+    def serve() -> ServeProcess:
+        process = ServeProcess("--root", str(site), "--port", "0", "--no-search", cwd=site, tmpdir=tmpdir)
+        started.append(process)
+        process.wait_for_line(r"serving http://", timeout=DEADLINE)
+        return process
+
+    try:
+        killed = serve()
+        killed_folders = serve_folders(tmpdir)
+        assert len(killed_folders) == 1
+        killed.process.kill()  # SIGKILL: no clean-up runs
+        killed.process.wait(timeout=DEADLINE)
+        assert serve_folders(tmpdir) == killed_folders
+
+        alive = serve()
+        alive_folders = serve_folders(tmpdir) - killed_folders
+        # Folders papernotes did not make, or that are not a dead server's: left alone.
+        gone = dead_pid()
+        others = {
+            f"papernotes-serve-{gone}-unmarked": "folder",  # no marker file inside: not ours
+            "papernotes-serve-not-a-pid": "folder",
+            f"papernotes-serve-{gone}-afile___": "file",
+            f"papernotes-serve-{gone}-alink___": "link",
+        }
+        for name, kind in others.items():
+            if kind == "folder":
+                (tmpdir / name).mkdir()
+                (tmpdir / name / "keep.txt").write_text("someone's", encoding="utf-8")
+            elif kind == "file":
+                (tmpdir / name).write_text("someone's", encoding="utf-8")
+            else:
+                os.symlink(tmp_path, tmpdir / name)
+
+        third = serve()
+        now = serve_folders(tmpdir)
+        assert not now & killed_folders, "the killed server's folder must be removed by the next serve"
+        assert alive_folders <= now, "a running server's folder must stay"
+        assert set(others) <= now, "folders that are not a dead server's must stay"
+        assert (tmpdir / f"papernotes-serve-{gone}-unmarked" / "keep.txt").exists()
+        for process in (alive, third):
+            assert process.interrupt(timeout=DEADLINE) == 0
+        assert serve_folders(tmpdir) == set(others)
+        assert all(re.fullmatch(r"papernotes-serve-\d+-\w+", name) for name in killed_folders | alive_folders)
+    finally:
+        for process in started:
+            process.kill()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from ..console import printable
 from ..diagnostics import Diagnostics
 from ..load.notes import is_ignored, walk
 from ..load.static import STATIC_DIR, is_static_leftover, scan_static
-from ..output import MARKER, SiteDirectory
+from ..output import MARKER, SiteDirectory, _in_use, _lock, _release
 from ..project import Project, RefreshReport
 from ..search import INDEX_DIR, Indexer, refresh_index
 from ..theme import default_theme_dir
@@ -35,6 +36,9 @@ from .watcher import ChangeCollector, Watches
 
 SCRIPT = (Path(__file__).parent / "livereload.js").read_bytes()
 PORT_ATTEMPTS = 20
+#: The preview folder: ``papernotes-serve-<pid>-<8 letters of mkdtemp>`` in the temporary folder.
+FOLDER_PREFIX = "papernotes-serve-"
+_FOLDER_NAME = re.compile(re.escape(FOLDER_PREFIX) + r"(\d+)-[a-z0-9_]{8}")
 
 
 class ServeError(Exception):
@@ -64,6 +68,7 @@ class PreviewServer:
     _collector: ChangeCollector | None = None
     _watches: Watches | None = None
     _writer: _PreviewWriter | None = None
+    _folder_lock: int | None = None  # a lock on the preview folder while this server lives
     _seen: dict[Path, str | None] = field(default_factory=dict)  # the inputs at the last comparison
     _seen_lock: threading.Lock = field(default_factory=threading.Lock)
     _recover: bool = False  # a rebuild failed half-way: the next one is a full one
@@ -79,7 +84,9 @@ class PreviewServer:
     # -- life cycle ------------------------------------------------------------------------------
     def start(self) -> str:
         """Build, bind, start watching; returns the URL. Raises ServeError when it cannot."""
-        self.site_dir = Path(tempfile.mkdtemp(prefix="papernotes-serve-"))
+        remove_stale_folders(Path(tempfile.gettempdir()))
+        self.site_dir = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
+        self._folder_lock = _lock(self.site_dir)
         try:
             self._writer = _PreviewWriter(SiteDirectory.create(self.site_dir))
             self.project = Project(self.options.root, output=self.site_dir, check_output=False, long_lived=True,
@@ -148,6 +155,7 @@ class PreviewServer:
             thread.join(timeout=2)
         if self.site_dir is not None:
             shutil.rmtree(self.site_dir, ignore_errors=True)
+        self._folder_lock = _release(self._folder_lock)
 
     # -- binding ---------------------------------------------------------------------------------
     def _bind(self) -> PreviewHTTPServer:
@@ -379,6 +387,28 @@ class _PreviewWriter:
     def take_vanished(self) -> set[Path]:
         vanished, self._vanished = self._vanished, set()
         return vanished
+
+
+def remove_stale_folders(folder: Path) -> None:
+    """Remove the preview folders that servers which were killed left in ``folder``: only those
+    named ``papernotes-serve-<pid>-<8 letters>``, owned by this user, holding papernotes' marker
+    file, and whose server no longer runs (it holds a lock on its folder while it lives)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        match = _FOLDER_NAME.fullmatch(entry.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        path = Path(entry.path)
+        if (path / MARKER).is_file() and not _in_use(path, int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _differing(before: dict[Path, str | None], now: dict[Path, str | None]) -> set[Path]:
