@@ -172,6 +172,23 @@ def test_static_created_while_serving_is_watched(site, preview_server, tmp_path)
     assert_same_as_fresh_build(served, tmp_path / "fresh", "after static/ was created and edited")
 
 
+def test_the_sites_own_assets_are_copied_again_when_edited_added_or_deleted(site, preview_server, tmp_path):
+    (site / "assets").mkdir()
+    (site / "assets" / "extra.css").write_text("/* first */\n", encoding="utf-8")
+    served = preview_server(site)
+    assert body_of(served, "/assets/extra.css") == "/* first */\n"
+
+    (site / "assets" / "extra.css").write_text("/* edited */\n", encoding="utf-8")
+    (site / "assets" / "added.css").write_text("/* added */\n", encoding="utf-8")
+    wait_until(lambda: body_of(served, "/assets/extra.css") == "/* edited */\n"
+               and body_of(served, "/assets/added.css") == "/* added */\n", "the edited and added assets", served)
+
+    (site / "assets" / "added.css").unlink()
+    wait_until(lambda: status_of(served, "/assets/added.css") == 404, "the deleted asset gone", served)
+    caught_up(served, "after the asset edits")
+    assert_same_as_fresh_build(served, tmp_path / "fresh", "after editing, adding and deleting assets")
+
+
 # -- 3. notes_dir changed in papernotes.yaml ---------------------------------------------------------------------
 def test_the_new_notes_dir_of_a_config_change_is_watched(site, preview_server, tmp_path):
     served = preview_server(site)

@@ -375,7 +375,9 @@ class Project:
                 ctx.rendered[record.note.key] = record.rendered
             ctx.asset_files = sorted(self.assets)
             ctx.static_files = self.static.files
-            outputs = None if self.assets == assets_before and not static_changed else self._collect_outputs(ctx)
+            # a theme asset edited, added or deleted: the theme's files are listed again
+            same = self.assets == assets_before and not static_changed and not theme_assets_changed
+            outputs = None if same else self._collect_outputs(ctx)
         else:
             ctx = self._context()
             outputs = self._collect_outputs(ctx)
