@@ -130,6 +130,33 @@ def test_notes_folder_deleted_and_made_again_is_still_watched(tmp_path, preview_
     assert_same_as_fresh_build(served, tmp_path / "fresh", f"after {replace.__name__} and edits")
 
 
+def test_a_notes_dir_outside_the_root_deleted_and_made_again_is_still_watched(tmp_path, preview_server):
+    """``notes_dir: ../shared``: the root's watch does not reach it; it is watched on its own,
+    and again when it is replaced."""
+    shared = make_site(tmp_path / "made") / "notes"
+    shared = shutil.move(str(shared), str(tmp_path / "shared"))
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "papernotes.yaml").write_text("notes_dir: ../shared\n", encoding="utf-8")
+    served = preview_server(root)
+    assert "Adam: A Method" in body_of(served, "/notes/adam.html")
+    backup = tmp_path / "backup"
+    shutil.copytree(shared, backup, copy_function=shutil.copy2)
+
+    append(Path(shared) / "adam.md", "\n\nEdited in the shared folder.\n")
+    wait_until(lambda: "Edited in the shared folder." in body_of(served, "/notes/adam.html"), "the edit", served)
+    caught_up(served, "after the first edit")
+
+    run("sh", "-c", f"rm -rf '{shared}' && cp -a '{backup}' '{shared}'", cwd=tmp_path)
+    wait_until(lambda: "Edited in the shared folder." not in body_of(served, "/notes/adam.html"),
+               "the shared folder put back", served)
+    caught_up(served, "after the shared folder was put back")
+    append(Path(shared) / "adam.md", "\n\nEdited after it came back.\n")
+    wait_until(lambda: "Edited after it came back." in body_of(served, "/notes/adam.html"), "the later edit", served)
+    caught_up(served, "after the later edit")
+    assert_same_as_fresh_build(served, tmp_path / "fresh", "after ../shared was replaced")
+
+
 # -- 2. templates/ and static/ created while serving ---------------------------------------------------------
 def test_templates_created_while_serving_are_watched(site, preview_server, tmp_path):
     served = preview_server(site)
