@@ -152,33 +152,6 @@ class Project:
         assert self.config is not None
         return self.config.output_path
 
-    def stale_paths(self) -> set[Path]:
-        """Note and asset files whose state on disk differs from what this project last read —
-        a safety net for file events that arrived late or never (the preview checks after each
-        rebuild). Costs one walk and one stat per file."""
-        if self.config is None:
-            return set()
-        notes, assets = walk(self.notes_dir)
-        found: set[Path] = set()
-        seen: set[Path] = set()
-        for raw in notes:
-            path = Path(os.path.normpath(raw))
-            seen.add(path)
-            record = self.records.get(path)
-            if record is None or record.stamp != file_stamp(path):
-                found.add(path)
-        found |= {p for p in self.records if p not in seen}
-        present = {Path(os.path.normpath(p)) for p in assets}
-        found |= present ^ self.assets
-        return found
-
-    def watched_paths(self) -> list[Path]:
-        """What a watcher should watch: the notes, the site's templates and assets, the config."""
-        assert self.config is not None and self.theme is not None
-        paths = [self.notes_dir, self.config.config_path.parent, self.root / STATIC_DIR]
-        paths += [d for d in self.theme.template_dirs + self.theme.asset_dirs]
-        return list(dict.fromkeys(Path(os.path.normpath(p)) for p in paths))
-
     # -- the one entry point ---------------------------------------------------------------------
     def refresh(self, writer: Writer, changed: set[Path] | None = None) -> RefreshReport:
         started = time.perf_counter()
