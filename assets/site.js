@@ -120,8 +120,29 @@
     if (!drawn) document.documentElement.classList.add("no-emoji");
   }
 
+  // A box that scrolls sideways (a wide formula, table or code block) can be scrolled with the
+  // keyboard: it takes the focus, once it is wider than its place.
+  var SCROLLERS = ".math-display, pre, .table-scroll, .chart-scroll, .note-body table";
+  function focusableScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpThemeToggle();
+    focusableScrollers();
+    var pending = 0;
+    function later() { cancelAnimationFrame(pending); pending = requestAnimationFrame(focusableScrollers); }
+    window.addEventListener("resize", later);
+    document.addEventListener("toggle", later, true);  // an opened <details> shows its boxes
     var toolbar = document.querySelector(".toolbar");
     if (toolbar && rows().length) {
       toolbar.hidden = false;
