@@ -51,6 +51,13 @@
         if (heading && heading.getBoundingClientRect().top <= line) current = i;
       });
       if (current < 0) current = 0;
+      // at the very end the last sections may never reach the line: the last one in view is read
+      var root = document.documentElement;
+      if (window.scrollY > 0 && window.innerHeight + window.scrollY >= root.scrollHeight - 2) {
+        headings.forEach(function (heading, i) {
+          if (heading && heading.getBoundingClientRect().top < window.innerHeight) current = i;
+        });
+      }
       links.forEach(function (link, i) {
         if (i === current) link.setAttribute("aria-current", "location");
         else link.removeAttribute("aria-current");
@@ -66,6 +73,14 @@
     }
     var observer = new IntersectionObserver(mark, { rootMargin: "0px 0px -40% 0px", threshold: [0, 1] });
     headings.forEach(function (heading) { if (heading) observer.observe(heading); });
+    // a jump (the End key, a link, the scroll bar) can carry a heading past the reading line
+    // between two observations: the scroll position decides too, once per frame
+    var queued = false;
+    window.addEventListener("scroll", function () {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(function () { queued = false; mark(); });
+    }, { passive: true });
     window.addEventListener("hashchange", mark);
     mark();
   }

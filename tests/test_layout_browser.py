@@ -242,6 +242,19 @@ def test_header_contents_and_navigation_on_a_long_note(browser, serve_directory,
         context.close()
 
 
+def test_contents_mark_the_section_after_a_jump(browser, site_server):
+    """A jump far down (End, a link, the scroll bar) carries headings past the reading line at once."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(site_server + "notes/peft/lora.html")
+        assert page.locator(".toc li:first-child a").get_attribute("aria-current") == "location"
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        wait_for(page, "document.querySelector('.toc li:last-child a').getAttribute('aria-current') === 'location'")
+        assert page.locator(".toc a[aria-current]").count() == 1
+    finally:
+        page.close()
+
+
 THEME_AT_FIRST_PAINT = """
 window.__theme = null;
 new MutationObserver(function (changes, observer) {
