@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from conftest import theme_script
 
 
 #: The repository's example notes (the repository root is a site root).
@@ -445,8 +446,7 @@ def test_front_matter_values_are_escaped(papernotes_cli, tmp_path):
     assert "&lt;script&gt;" in home_raw
     assert soup_of(site / "index.html").select_one("a.row-title").get_text() == title
     # the one inline script is the theme's, exactly as the theme writes it (none from the notes)
-    theme_script = re.search(r"<script>(.*?)</script>", (EXAMPLE_NOTES.parent / "templates" / "base.html").read_text(encoding="utf-8")).group(1)
-    assert [s.get_text() for s in soup_of(site / "index.html").find_all("script") if s.get_text().strip()] == [theme_script]
+    assert [s.get_text() for s in soup_of(site / "index.html").find_all("script") if s.get_text().strip()] == [theme_script()]
     assert broken_references(site) == []
 
 
