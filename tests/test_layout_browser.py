@@ -421,9 +421,10 @@ def test_meta_line_links_and_anchors_read_well(long_names_site):
 
 
 def test_without_an_emoji_font_the_status_is_words(playwright_driver, tmp_path, serve_directory, example_site):
-    """A machine without emoji fonts (fontconfig limited to DejaVu): the rows show the status words."""
-    fonts = [d for d in ("/usr/share/fonts/truetype/dejavu",) if Path(d).is_dir()]
-    assert fonts, "this test needs the DejaVu fonts (Debian: fonts-dejavu-core)"
+    """A machine without emoji fonts (fontconfig limited to text fonts): the rows show the status words."""
+    text_fonts = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation", "/usr/share/fonts/opentype/noto")
+    fonts = [d for d in text_fonts if Path(d).is_dir()]
+    assert fonts, f"this test needs a text font without emoji in one of {text_fonts} (Debian: fonts-dejavu-core)"
     config = tmp_path / "fonts.conf"
     config.write_text("<?xml version='1.0'?><!DOCTYPE fontconfig SYSTEM 'fonts.dtd'><fontconfig>"
                       + "".join(f"<dir>{d}</dir>" for d in fonts)

@@ -10,7 +10,10 @@ from ..model import Link
 
 def _same_address(url: str) -> str:
     """``http://arxiv.org/abs/1/`` and ``https://arxiv.org/abs/1`` lead to the same page."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[oops": compared as written
+        return url.strip()
     if parts.scheme.lower() in ("http", "https"):
         host = parts.netloc.lower().removeprefix("www.")
         return f"{host}{parts.path.rstrip('/')}?{parts.query}#{parts.fragment}"
@@ -18,7 +21,10 @@ def _same_address(url: str) -> str:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc.lower().removeprefix("www.")
+    try:
+        return urlsplit(url).netloc.lower().removeprefix("www.")
+    except ValueError:
+        return ""
 
 
 def link_buttons(links: tuple[Link, ...] | list[Link]) -> list[Link]:
