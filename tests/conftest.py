@@ -23,6 +23,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The example notes shipped with the repository; the repository root is itself a site root.
 EXAMPLE_NOTES = REPO_ROOT / "notes"
 
+def theme_script() -> str:
+    """The one inline script of every page: the theme's (it applies the reader's light/dark choice
+    before the first paint), exactly as templates/base.html writes it."""
+    import re
+
+    base = (REPO_ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    return re.search(r"<script>(.*?)</script>", base).group(1)
+
+
 CHROMIUM = os.environ.get("PAPERNOTES_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

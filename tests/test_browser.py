@@ -63,10 +63,17 @@ def test_clicking_a_row_summary_expands_and_collapses_it(page, site_server):
     assert body.is_visible()
 
 
-def test_clicking_the_row_title_opens_the_note(page, site_server):
+def test_clicking_the_row_title_toggles_and_the_open_row_links_to_the_note(page, site_server):
     open_page(page, site_server + "index.html")
-    link = page.locator("li.note-row summary a.row-title").first
-    title = link.inner_text().strip()
+    row = page.locator("li.note-row").first
+    body = row.locator(".row-body")
+    name = row.locator("summary .row-name")
+    title = name.inner_text().strip()
+    name.click()
+    assert page.url == site_server + "index.html", "clicking the title in the row's line navigated away"
+    assert body.is_visible()
+    link = body.locator("a.row-title")
+    assert link.inner_text().strip() == title
     link.click()
     page.wait_for_load_state("load")
     assert page.url.startswith(site_server + "notes/")

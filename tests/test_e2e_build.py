@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from conftest import theme_script
 
 
 #: The repository's example notes (the repository root is a site root).
@@ -217,7 +218,10 @@ def test_home_lists_each_note_once_linking_to_its_page(example_site, home):
     assert len(rows) == len(example_note_files())
     titles = []
     for row in rows:
-        link = row.select_one("summary a.row-title")
+        # the row's line (its <summary>) names the note and toggles the row; the open row links to it
+        assert row.find("summary").find("a") is None, "a link inside the summary would navigate instead of toggling"
+        link = row.select_one(".row-body a.row-title")
+        assert row.select_one("summary .row-name").get_text(" ", strip=True) == link.get_text(" ", strip=True)
         target, _ = resolve(example_site, example_site / "index.html", link["href"])
         assert target.is_file(), link["href"]
         assert soup_of(target).find("h1").get_text(" ", strip=True) == link.get_text(" ", strip=True)
@@ -248,7 +252,8 @@ def test_home_categories_are_nested_sections_of_collapsible_rows(home):
     for row in home.select("li.note-row"):
         details = row.find("details")
         assert details is not None and details.find("summary") is not None
-        assert details.find("summary").select_one("a.row-title")
+        assert details.find("summary").select_one(".row-name")
+        assert details.select_one(".row-body a.row-title")
         assert details.select_one(".row-body"), "row has no body to expand"
 
 
@@ -440,7 +445,8 @@ def test_front_matter_values_are_escaped(papernotes_cli, tmp_path):
     home_raw = (site / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;" in home_raw
     assert soup_of(site / "index.html").select_one("a.row-title").get_text() == title
-    assert [s for s in soup_of(site / "index.html").find_all("script") if s.get_text().strip()] == []
+    # the one inline script is the theme's, exactly as the theme writes it (none from the notes)
+    assert [s.get_text() for s in soup_of(site / "index.html").find_all("script") if s.get_text().strip()] == [theme_script()]
     assert broken_references(site) == []
 
 

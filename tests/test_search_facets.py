@@ -121,10 +121,17 @@ def visible_titles(page) -> list[str]:
     return page.eval_on_selector_all(".note-row:not([hidden]) .row-title", "els => els.map(e => e.textContent)")
 
 
+def open_filters(page) -> None:
+    """The filters sit behind the "Filter 筛选" button; a reader opens it first."""
+    if page.eval_on_selector("details.filters", "d => !d.open"):
+        page.click("details.filters > summary")
+
+
 @pytest.fixture
 def home(browser, site_server):
     page = browser.new_page()
     page.goto(site_server + "index.html")
+    open_filters(page)
     yield page
     page.close()
 
@@ -152,6 +159,8 @@ def test_facets_narrow_combine_count_and_live_in_the_url(home, browser):
     other = browser.new_page()
     other.goto(home.url)
     assert visible_titles(other) == both
+    # … with the filters in use as chips
+    assert other.locator(".chips .chip").all_inner_texts() == ["Status 状态: ✅ Read 已阅读 ×", "Category 分类: Prompting ×"]
     assert other.eval_on_selector("select[data-facet=status]", "s => s.value") == "read"
     other.close()
     home.click("button[type=reset]")
@@ -177,5 +186,6 @@ def test_without_javascript_every_note_is_listed(browser, site_server):
     page.goto(site_server + "index.html?status=read")
     assert len(page.query_selector_all(".note-row")) == 24
     assert page.eval_on_selector("form.facets", "f => f.hidden")
+    assert page.eval_on_selector("details.filters", "d => d.hidden")  # no Filter button that does nothing
     assert page.eval_on_selector(".search", "s => s.hidden")  # no dead search box either
     context.close()

@@ -544,7 +544,7 @@ def test_missing_page_is_the_sites_404_page(served):
     assert status == 404
     assert headers["content-type"].startswith("text/html")
     text = body.decode("utf-8")
-    assert "404 · Page not found" in text
+    assert "404 · Page not found 页面不存在" in re.sub(r"<[^>]+>", "", text)
     on_disk = (served.site_dir / "404.html").read_text(encoding="utf-8")
     assert text.replace('<script src="/__papernotes/livereload.js" defer></script>', "") == on_disk
 

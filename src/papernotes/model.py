@@ -37,6 +37,14 @@ STATUS_LABELS = {
     Status.TRIAGE: "Triage 待分类",
 }
 
+#: What a note's ``date`` is, by its status: only a read note was read on that day.
+DATE_LABELS = {
+    Status.READ: "Read on 阅读于",
+    Status.UNREAD: "Added 添加于",
+    Status.SKIMMED: "Skimmed on 略读于",
+    Status.TRIAGE: "Added 添加于",
+}
+
 UNCATEGORIZED = "Uncategorized"
 
 

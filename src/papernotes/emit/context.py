@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..model import STATUS_EMOJI, Note, RenderedNote, Status
+from ..model import DATE_LABELS, STATUS_EMOJI, Note, RenderedNote, Status
 from ..render.links import rebase_html, relative_href
 from ..render.mathfont import MathFontSubsetter
 from ..load.site import Site
@@ -101,6 +101,7 @@ class EmitContext:
             "statuses": list(Status),
             "status_emoji": STATUS_EMOJI,
             "status_labels": self.site.config.status_labels,
+            "date_labels": DATE_LABELS,
             "rendered": self.rendered,
             "version": __version__,
             "term_url": self.site.term_url,  # the site knows which names have other page names
@@ -119,7 +120,7 @@ class EmitContext:
                 note=note, url=url, excerpt=excerpt, tags_shown=ROW_TAGS_SHOWN,
                 # The home page's filters read every tag of a row; no other page has them.
                 all_tags=folder == "",
-                status_labels=self.site.config.status_labels, status_emoji=STATUS_EMOJI,
+                status_labels=self.site.config.status_labels, status_emoji=STATUS_EMOJI, date_labels=DATE_LABELS,
             ).strip()
             by_folder[folder] = html
         return html

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
+from ..load.site import Category
+from ..model import Note
 from . import Output, citation_group
 from .bibtex import base_keys
 from .context import EmitContext
+from .link_buttons import link_buttons
+
+#: Notes of its category listed beside a note (the nearest ones; the category page has them all).
+SIBLINGS_SHOWN = 41
+
+
+@dataclass(frozen=True)
+class CategoryNav:
+    """The navigation beside a note: its category and the notes around it there."""
+
+    category: Category
+    notes: list[Note]
+
+
+def category_nav(categories: dict[tuple[str, ...], Category], note: Note) -> CategoryNav | None:
+    category = categories.get(note.category)
+    if category is None:
+        return None
+    members = category.notes
+    index = next((i for i, n in enumerate(members) if n.key == note.key), 0)
+    start = max(0, min(index - SIBLINGS_SHOWN // 2, len(members) - SIBLINGS_SHOWN))
+    return CategoryNav(category, members[start:start + SIBLINGS_SHOWN])
 
 
 class NotePages:
@@ -15,14 +40,17 @@ class NotePages:
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
         base_of = base_keys(ctx)
+        categories = {c.path: c for c in ctx.site.all_categories()}
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
+            nav = category_nav(categories, note)
             deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
+            deps |= {n.key for n in nav.notes} if nav else set()
 
-            def render(note=note, previous=previous, following=following) -> bytes:
+            def render(note=note, previous=previous, following=following, nav=nav) -> bytes:
                 return ctx.render_page(
                     "note.html", note.url, note.title, note=note, body=ctx.body(note),
-                    previous=previous, next=following,
+                    previous=previous, next=following, category_nav=nav, links=link_buttons(note.links),
                 )
 
             yield Output(note.url, frozenset(deps), render, body_of=note.key)

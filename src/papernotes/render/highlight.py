@@ -36,7 +36,10 @@ class CodeHighlighter:
 
 
 def pygments_css(light: str = "default", dark: str = "monokai") -> str:
-    """Stylesheet for both palettes: the dark one applies under ``prefers-color-scheme: dark``."""
+    """Stylesheet for both palettes: the dark one applies when the reader chose the dark theme
+    (``data-theme="dark"`` on ``<html>``) and, unless they chose the light one, under
+    ``prefers-color-scheme: dark``."""
     light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
-    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
-    return f"{light_css}\n@media (prefers-color-scheme: dark) {{\n{dark_css}\n}}\n"
+    chosen = HtmlFormatter(style=dark).get_style_defs(':root[data-theme="dark"] .highlight')
+    system = HtmlFormatter(style=dark).get_style_defs(':root:not([data-theme="light"]) .highlight')
+    return f"{light_css}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system}\n}}\n"

@@ -47,6 +47,7 @@ def build_markdown() -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=4, slug_func=heading_id, permalink=True,
            permalinkSymbol="#", permalinkBefore=False)
     md.core.ruler.before("anchor", "heading_ids", _heading_ids)
+    md.core.ruler.after("anchor", "anchor_labels", _label_anchors)
     md.use(postprocess_plugin)
     return md
 
@@ -72,6 +73,18 @@ def _heading_ids(state: StateCore) -> None:
             unique = f"{slug}-{n}"
         taken.add(unique)
         token.attrSet("id", unique)
+
+
+def _label_anchors(state: StateCore) -> None:
+    """Name each heading's "#" link for those who hear it: "Link to this section 本节链接: Method"."""
+    for i, token in enumerate(state.tokens):
+        if token.type != "heading_open" or i + 1 >= len(state.tokens):
+            continue
+        children = state.tokens[i + 1].children or []
+        text = "".join(c.content for c in children if c.type in ("text", "code_inline")).strip()
+        for child in children:
+            if child.type == "link_open" and child.attrGet("class") == "header-anchor":
+                child.attrSet("aria-label", f"Link to this section 本节链接: {text}" if text else "Link to this section 本节链接")
 
 
 _PROTOCOLS = ("http", "https", "mailto", "xmpp")

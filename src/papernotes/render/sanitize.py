@@ -47,7 +47,7 @@ _HTML_TAGS = (set(nh3.ALLOWED_TAGS) | {"details", "summary", "section", "input",
                                        "picture", "source", "kbd", "mark", "s", "del", "ins"}) - {"area", "map"}
 _HTML_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"id", "class", "title", "lang", "dir"},
-    "a": {"href", "hreflang"},
+    "a": {"href", "hreflang", "aria-label"},  # aria-label: the heading anchors' names
     "img": {"src", "alt", "width", "height", "loading"},
     "source": {"srcset", "type", "media"},
     "details": {"open"},
