@@ -180,3 +180,17 @@ def test_a_notes_folder_that_is_a_file_is_an_error_not_an_empty_site(tmp_path):
         assert "notes: error: is not a folder: the notes folder must be one" in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
     assert (tmp_path / "notes").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_serve_on_the_last_port_when_it_is_taken_is_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", 65535))
+            taken.listen()
+        except OSError:  # taken by something else already: the same case
+            pass
+        (tmp_path / "notes").mkdir()
+        result = run("serve", "--root", tmp_path, "--port", "65535", "--no-search", cwd=tmp_path)
+    refused(result, "port 65535 on 127.0.0.1 is in use")

@@ -164,7 +164,8 @@ class PreviewServer:
             self._say(f"warning: serving on {host}, reachable from other machines on your network; "
                       "use --host 127.0.0.1 to keep it private")
         last_error: OSError | None = None
-        for attempt in range(PORT_ATTEMPTS if port else 1):
+        attempts = min(PORT_ATTEMPTS, 65536 - port) if port else 1  # never past the last port
+        for attempt in range(attempts):
             try:
                 assert self.site_dir is not None
                 server = PreviewHTTPServer((host, port + attempt if port else 0), self.site_dir, self.hub, SCRIPT)
@@ -176,7 +177,9 @@ class PreviewServer:
             if attempt:
                 self._say(f"port {port} is in use; serving on port {port + attempt} instead")
             return server
-        raise ServeError(f"ports {port}–{port + PORT_ATTEMPTS - 1} on {host} are all in use "
+        if attempts == 1:
+            raise ServeError(f"port {port} on {host} is in use; choose another with --port")
+        raise ServeError(f"ports {port}–{port + attempts - 1} on {host} are all in use "
                          f"({last_error.strerror if last_error else 'in use'}); choose one with --port")
 
     # -- what is watched and read -------------------------------------------------------------------
