@@ -15,14 +15,17 @@ class NotePages:
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
         base_of = base_keys(ctx)
+        web = ctx.web
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
             deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
+            note_web = web.of(note)  # backlinks and related notes
+            deps |= note_web.depends_on()
 
-            def render(note=note, previous=previous, following=following) -> bytes:
+            def render(note=note, previous=previous, following=following, note_web=note_web) -> bytes:
                 return ctx.render_page(
                     "note.html", note.url, note.title, note=note, body=ctx.body(note),
-                    previous=previous, next=following,
+                    previous=previous, next=following, web=note_web,
                 )
 
             yield Output(note.url, frozenset(deps), render, body_of=note.key)
