@@ -80,8 +80,8 @@ def resolve_wikilink(index: WikiIndex, note: Note, target: str) -> WikiTarget:
     if "/" in path:
         candidates = index.by_stem.get(stem, [])
         here = posixpath.dirname(note.key)
-        relative = posixpath.normpath(posixpath.join(here, path)) if here else path
-        for wanted in (relative.casefold(), path):
+        relative = posixpath.normpath(posixpath.join(here, path))
+        for wanted in (relative.casefold(), posixpath.normpath(path)):
             found = [n for n in candidates if n.key.casefold() == wanted]
             if found:
                 return WikiTarget(found[0], None, names)
