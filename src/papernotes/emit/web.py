@@ -9,6 +9,7 @@ ties go by title, then by key, so the order never depends on the order notes wer
 from __future__ import annotations
 
 from collections import Counter
+from itertools import combinations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -75,72 +76,167 @@ def build_web(notes: Iterable[Note], links: Mapping[str, tuple[NoteLink, ...]]) 
     for note in papers:  # in title order: backlinks are listed so
         for target in outgoing[note.key]:
             incoming[target].append(note.key)
-
-    by_tag: dict[str, list[str]] = {}
-    by_author: dict[str, list[str]] = {}
-    by_category: dict[tuple[str, ...], list[str]] = {}
-    for note in papers:
-        for tag in set(note.tags):
-            by_tag.setdefault(tag, []).append(note.key)
-        for author in set(note.authors):
-            by_author.setdefault(author, []).append(note.key)
-        by_category.setdefault(note.category, []).append(note.key)
-    order = {n.key: i for i, n in enumerate(papers)}
+    index = _Index.of(papers)
 
     result: dict[str, NoteWeb] = {}
     for note in papers:
         key = note.key
         backlinks = [Backlink(by_key[source], outgoing[source][key]) for source in incoming[key]]
-        out, into = set(outgoing[key]), set(incoming[key])
-        link_score: Counter[str] = Counter()
-        for other in out | into:
-            link_score[other] += 1
-        common_out: Counter[str] = Counter()  # notes linking to the same notes as this one
-        for target in out:
-            common_out.update(incoming[target])
-        common_in: Counter[str] = Counter()  # notes linked from the same notes as this one
-        for source in into:
-            common_in.update(outgoing[source].keys())
-        tags: Counter[str] = Counter()
-        for tag in set(note.tags):
-            tags.update(by_tag[tag])
-        authors: Counter[str] = Counter()
-        for author in set(note.authors):
-            authors.update(by_author[author])
-        candidates = set(link_score) | set(common_out) | set(common_in) | set(tags) | set(authors)
-        # Of the notes related only by category, all rank alike: the first few, in title order, suffice.
-        same_category = (k for k in by_category[note.category] if k not in candidates)
-        candidates.update(k for _, k in zip(range(RELATED_SHOWN + 1), same_category))
-        candidates.discard(key)
-
-        def score(other: str) -> tuple:
-            linked = link_score[other] + common_out[other] + common_in[other]
-            same_category = by_key[other].category == note.category
-            return (-linked, -tags[other], -same_category, -authors[other], order[other])
-
-        related = []
-        ranked = sorted(candidates, key=score)[:RELATED_SHOWN]
-        for other in ranked:
-            reasons = []
-            if other in into:
-                reasons.append("links here · 链接到本文")
-            if other in out:
-                reasons.append("linked from here · 本文链接到它")
-            if common_out[other]:
-                reasons.append(_count(common_out[other], "link in common", "links in common", "个共同链接"))
-            if common_in[other]:
-                reasons.append(_count(common_in[other], "note links to both", "notes link to both", "篇笔记同时链接"))
-            if tags[other]:
-                reasons.append(_count(tags[other], "shares 1 tag", "shares {} tags", "共 {} 个标签", numbered=True))
-            if by_key[other].category == note.category:
-                reasons.append("same category · 同一分类")
-            if authors[other]:
-                reasons.append(_count(authors[other], "shares 1 author", "shares {} authors", "共 {} 位作者",
-                                      numbered=True))
-            related.append(RelatedNote(by_key[other], tuple(reasons[:REASONS_SHOWN])))
+        related = _related(note, outgoing, incoming, index)
         if backlinks or related:
             result[key] = NoteWeb(backlinks, related)
     return Web(result)
+
+
+@dataclass
+class _Index:
+    """Sets of notes as bit masks (bit i: the i-th note in title order), by tag, author and category:
+    set operations on whole sites cost next to nothing, and a set's first notes in title order are
+    its lowest bits."""
+
+    papers: list[Note]  # in title order
+    by_key: dict[str, Note]
+    order: dict[str, int]
+    by_tag: dict[str, int]
+    by_author: dict[str, int]
+    by_category: dict[tuple[str, ...], int]
+
+    @classmethod
+    def of(cls, papers: list[Note]) -> "_Index":
+        by_tag: dict[str, int] = {}
+        by_author: dict[str, int] = {}
+        by_category: dict[tuple[str, ...], int] = {}
+        for i, note in enumerate(papers):
+            bit = 1 << i
+            for tag in set(note.tags):
+                by_tag[tag] = by_tag.get(tag, 0) | bit
+            for author in set(note.authors):
+                by_author[author] = by_author.get(author, 0) | bit
+            by_category[note.category] = by_category.get(note.category, 0) | bit
+        return cls(papers, {n.key: n for n in papers}, {n.key: i for i, n in enumerate(papers)},
+                   by_tag, by_author, by_category)
+
+    def mask(self, keys: Iterable[str]) -> int:
+        found = 0
+        for key in keys:
+            found |= 1 << self.order[key]
+        return found
+
+
+def _related(note: Note, outgoing: dict[str, dict[str, str]], incoming: dict[str, list[str]],
+             index: _Index) -> list[RelatedNote]:
+    """The RELATED_SHOWN best of: (links, shared tags, same category, shared authors, title order).
+
+    The notes linked with it (few) are scored one by one; the best of the others (possibly
+    thousands sharing a tag or the category) are picked level by level with set operations, so a
+    large site does not cost a score per pair of notes."""
+    key, order, by_key = note.key, index.order, index.by_key
+    out, into = set(outgoing[key]), set(incoming[key])
+    common_out: Counter[str] = Counter()  # notes linking to the same notes as this one
+    for target in out:
+        common_out.update(incoming[target])
+    common_in: Counter[str] = Counter()  # notes linked from the same notes as this one
+    for source in into:
+        common_in.update(outgoing[source].keys())
+    own_tags, own_authors = set(note.tags), set(note.authors)
+    linked = (out | into | set(common_out) | set(common_in)) - {key}
+
+    def shared(other: Note) -> tuple[int, int]:
+        return len(own_tags.intersection(other.tags)), len(own_authors.intersection(other.authors))
+
+    ranked = []
+    for other in linked:
+        tags, authors = shared(by_key[other])
+        links = (other in out) + (other in into) + common_out.get(other, 0) + common_in.get(other, 0)
+        ranked.append(((-links, -tags, by_key[other].category != note.category, -authors, order[other]), other))
+    ranked += _unlinked(note, index.mask(linked | {key}), index)
+    related = []
+    for _, other in sorted(ranked)[:RELATED_SHOWN]:
+        tags, authors = shared(by_key[other])
+        reasons = []
+        if other in into:
+            reasons.append("links here · 链接到本文")
+        if other in out:
+            reasons.append("linked from here · 本文链接到它")
+        if common_out.get(other):
+            reasons.append(_count(common_out[other], "link in common", "links in common", "个共同链接"))
+        if common_in.get(other):
+            reasons.append(_count(common_in[other], "note links to both", "notes link to both", "篇笔记同时链接"))
+        if tags:
+            reasons.append(_count(tags, "shares 1 tag", "shares {} tags", "共 {} 个标签", numbered=True))
+        if by_key[other].category == note.category:
+            reasons.append("same category · 同一分类")
+        if authors:
+            reasons.append(_count(authors, "shares 1 author", "shares {} authors", "共 {} 位作者", numbered=True))
+        related.append(RelatedNote(by_key[other], tuple(reasons[:REASONS_SHOWN])))
+    return related
+
+
+#: Up to this many tags (or authors) on a note, the notes sharing exactly c of them are found as
+#: unions of intersections (2^n subsets); past it, by counting.
+_SUBSETS_UP_TO = 8
+
+
+def _levels(own: Iterable[str], masks: dict[str, int], index: _Index) -> list[tuple[int, int]]:
+    """(c, the notes sharing exactly c of ``own``), for c from the most down to 1."""
+    own = sorted(own)
+    levels: list[tuple[int, int]] = []
+    if len(own) <= _SUBSETS_UP_TO:
+        above = 0
+        for c in range(len(own), 0, -1):
+            level = 0
+            for subset in combinations(own, c):
+                common = masks[subset[0]]
+                for name in subset[1:]:
+                    common &= masks[name]
+                level |= common
+            level &= ~above
+            above |= level
+            if level:
+                levels.append((c, level))
+        return levels
+    counts: Counter[int] = Counter()
+    for name in own:
+        mask = masks[name]
+        while mask:
+            low = mask & -mask
+            counts[low] += 1
+            mask ^= low
+    by_count: dict[int, int] = {}
+    for bit, c in counts.items():
+        by_count[c] = by_count.get(c, 0) | bit
+    return sorted(by_count.items(), reverse=True)
+
+
+def _unlinked(note: Note, excluded: int, index: _Index) -> list[tuple]:
+    """The RELATED_SHOWN best notes not in ``excluded`` (a mask), none linked with ``note``:
+    by shared tags, the same category, shared authors, title order; with their scores."""
+    category = index.by_category[note.category]
+    tag_levels = _levels(note.tags, index.by_tag, index)
+    author_levels = _levels(note.authors, index.by_author, index)
+    sharing_authors = 0
+    for _, mask in author_levels:
+        sharing_authors |= mask
+    sharing_tags = 0
+    for _, mask in tag_levels:
+        sharing_tags |= mask
+    # the notes sharing no tag are related only by category or authors
+    levels = tag_levels + [(0, (category | sharing_authors) & ~sharing_tags)]
+    found: list[tuple] = []
+    for tags, level in levels:
+        level &= ~excluded
+        for same in (True, False):
+            part = level & category if same else level & ~category
+            for authors, by_authors in author_levels + [(0, ~sharing_authors)]:
+                group = part & by_authors
+                while group and len(found) < RELATED_SHOWN:
+                    low = group & -group
+                    group ^= low
+                    position = low.bit_length() - 1
+                    found.append(((0, -tags, not same, -authors, position), index.papers[position].key))
+                if len(found) >= RELATED_SHOWN:
+                    return found
+    return found
 
 
 def _count(n: int, one: str, many: str, chinese: str, numbered: bool = False) -> str:
