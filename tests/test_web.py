@@ -247,3 +247,28 @@ def test_serve_follows_a_wikilink_target_added_renamed_and_deleted(tmp_path, pre
     build(BuildOptions(root=root, output=fresh, search=False, jobs=1, cache=False))
     served = {p: b for p, b in snapshot(harness.site_dir).items() if not p.startswith("assets/livereload")}
     assert {p: served.get(p) for p in snapshot(fresh)} == snapshot(fresh)
+
+
+def test_a_parallel_build_shows_the_same_backlinks_as_a_single_process_build(tmp_path):
+    """Worker processes write each note's page as they render it: every note's links (its
+    backlinks) must be known before; the pages are byte for byte those of one process."""
+    root = tmp_path / "root"
+    for i in range(230):  # above parallel.MIN_NOTES
+        links = f"Builds on [[paper-{(i * 7) % 230}]] and [Paper {(i * 13) % 230}](../g{(i * 13) % 230 % 5}/paper-{(i * 13) % 230}.md)."
+        write(root, f"g{i % 5}/paper-{i}.md", f"Paper {i}", f"Sentence one. {links} Done.\n", category=f"G{i % 5}",
+              tags=f"t{i % 7}, u{i % 3}")
+    single = tmp_path / "single"
+    build(BuildOptions(root=root, output=single, search=False, jobs=1, cache=False))
+    parallel = tmp_path / "parallel"
+    result = build(BuildOptions(root=root, output=parallel, search=False, jobs=2, cache=False))
+    assert not result.diagnostics.warnings
+    assert snapshot(parallel) == snapshot(single)
+    backlinks = page(parallel, "notes/g2/paper-7.html").select(".backlinks li")
+    linking = {f"Paper {i}" for i in range(230) if i != 7 and 7 in ((i * 7) % 230, (i * 13) % 230)}
+    assert len(linking) == 2 and {li.a.get_text() for li in backlinks} == linking
+    # With the build cache (a second parallel build after one edit) the same again
+    build(BuildOptions(root=root, search=False, jobs=2))
+    write(root, "g1/paper-1.md", "Paper 1", "Now it links to [[paper-0]] only.\n", category="G1", tags="t1, u1")
+    build(BuildOptions(root=root, search=False, jobs=2))
+    build(BuildOptions(root=root, output=single, search=False, jobs=1, cache=False))
+    assert snapshot(root / "site") == snapshot(single)

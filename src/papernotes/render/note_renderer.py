@@ -154,6 +154,8 @@ class NoteRenderer:
         """Only what a note's links are (parsed, not rendered: no math, no HTML), for a parallel
         build that writes each note's page as soon as it renders it, so needs every note's links
         before (backlinks): the result's ``html`` is None and only its link fields are filled."""
+        if not may_link_to_notes(note.body):
+            return RenderedNote(html=None, excerpt_html="")
         context = RenderContext(note=note, targets=targets, math=self.math, diagnostics=Diagnostics(),
                                 links_only=True)
         tokens = self.md.parse(protect_table_pipes(note.body), {"papernotes": context})
@@ -168,6 +170,15 @@ class NoteRenderer:
                     if tokens[j].type == "paragraph_close" and tokens[j].level == 0:
                         return self.md.renderer.render(tokens[i : j + 1], self.md.options, env)
         return ""
+
+
+def may_link_to_notes(body: str) -> bool:
+    """False when the body cannot link to a note: no wikilink, and no URL naming a Markdown file
+    (a link to a note names its ``.md``; ``%2E`` in case the dot is percent-encoded)."""
+    if "[[" in body:
+        return True
+    lowered = body.lower()
+    return ".md" in lowered or ".markdown" in lowered or "%2e" in lowered
 
 
 def _headings(tokens: list[Token]) -> list[tuple[int, str, str]]:
