@@ -272,3 +272,22 @@ def test_a_parallel_build_shows_the_same_backlinks_as_a_single_process_build(tmp
     build(BuildOptions(root=root, search=False, jobs=2))
     build(BuildOptions(root=root, output=single, search=False, jobs=1, cache=False))
     assert snapshot(root / "site") == snapshot(single)
+
+
+def test_a_new_link_rewrites_the_linked_pages_not_the_lists(tmp_path):
+    from papernotes.output import SiteDirectory
+    from papernotes.project import Project
+
+    root = tmp_path / "root"
+    write(root, "a.md", "Alpha", "x\n", tags="t")
+    write(root, "b.md", "Beta", "Nothing yet.\n", tags="u")
+    write(root, "c.md", "Gamma", "Unrelated.\n", tags="v", category="Other")
+    out = tmp_path / "out"
+    writer = SiteDirectory.create(out)
+    project = Project(root, output=out, check_output=False)
+    project.refresh(writer, None)
+    edited = write(root, "b.md", "Beta", "Nothing yet.\n\nNow see [[Alpha]].\n", tags="u")  # the excerpt stays
+    report = project.refresh(writer, {edited})
+    assert {"notes/a.html", "notes/b.html"} <= set(report.written)  # backlinks; its own body
+    assert not set(report.written) & {"index.html", "tags/index.html", "notes/c.html", "tags/t.html"}
+    assert [li.a.get_text() for li in page(out, "notes/a.html").select(".backlinks li")] == ["Beta"]

@@ -326,7 +326,7 @@ class Project:
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
         from .bibtex import citation_base_key
-        from .emit import MATH_CHARACTERS, TIMES, citation_group, links_key
+        from .emit import MATH_CHARACTERS, TIMES, citation_group, is_links_key, links_key
 
         assert self.theme is not None
         notes_dir = self.notes_dir
@@ -412,6 +412,9 @@ class Project:
         self.ctx = ctx
         previous = self.outputs
 
+        # What outputs that show every note (depends_on None) do not show: file times, note links.
+        every_note_ignores = {TIMES} | {k for k in row_changed if is_links_key(k)}
+
         def needs_write(output: Output) -> bool:
             if self.rewrite_all:
                 return True
@@ -424,7 +427,7 @@ class Project:
             if output.body_of is not None and output.body_of in body_changed:
                 return True
             if output.depends_on is None:
-                return bool(row_changed - {TIMES})
+                return bool(row_changed - every_note_ignores)
             return bool(output.depends_on & row_changed)
 
         report = RefreshReport(full=False, diagnostics=Diagnostics())
@@ -437,13 +440,14 @@ class Project:
         return self._finish(report, outputs)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
-        from .emit import TIMES
+        from .emit import TIMES, is_links_key
 
         if self.rewrite_all:
             return list(self.outputs.values())
         keys = row_changed | body_changed
+        every_note = any(k != TIMES and not is_links_key(k) for k in row_changed)  # what lists of every note show
         return [o for o in self.outputs.values()
-                if (o.depends_on is None and row_changed - {TIMES}) or (o.depends_on is not None and o.depends_on & keys)
+                if (o.depends_on is None and every_note) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
 
     def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from .context import EmitContext
-from .web import links_key
+from .web import is_links_key, links_key
 
 
 #: A pseudo note key: an output whose dependencies hold it is written again whenever any note's
@@ -56,4 +56,4 @@ def default_emitters() -> list[Emitter]:
 
 
 __all__ = ["EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "TIMES", "citation_group", "default_emitters",
-           "links_key"]
+           "is_links_key", "links_key"]

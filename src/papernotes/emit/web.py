@@ -23,7 +23,14 @@ def links_key(note_key: str) -> str:
     """A pseudo note key (see ``emit.TIMES``): the links of a note to other notes changed (what
     they point at, or the sentences around them). The pages of the notes it links to, or did,
     show them (backlinks), and so do pages that list it among their related notes."""
-    return "@links:" + note_key
+    return _LINKS + note_key
+
+
+_LINKS = "@links:"
+
+
+def is_links_key(key: str) -> bool:
+    return key.startswith(_LINKS)
 
 
 @dataclass(frozen=True)
