@@ -19,7 +19,7 @@ TAGS = ["lora", "LoRA", "peft", "蒸馏", "cot", "a b", "a-b", "C++"]  # 'a b', 
 VENUES = ["ICLR 2023", "NeurIPS 2022", "2023 WWW", None]
 
 
-def note_text(rng: random.Random, title: str, others: list[str]) -> str:
+def note_text(rng: random.Random, title: str, others: list[str], wikis: list[str] = ()) -> str:
     lines = ["---", f'title: "{title}"', f"status: {rng.choice(STATUSES)}"]
     category = rng.choice(CATEGORIES)
     if category:
@@ -33,6 +33,9 @@ def note_text(rng: random.Random, title: str, others: list[str]) -> str:
     lines += ["---", "", f"Paragraph {rng.randint(0, 999)} with $x_{rng.randint(0, 9)}$ math.", ""]
     if others:
         lines.append(f"See [other]({rng.choice(others)}) and ![img](img/pic{rng.randint(0, 2)}.png).")
+    if wikis:
+        # wikilinks by file name, title, folder path, heading; some ambiguous or missing
+        lines.append(" ".join(f"Also [[{w}]] here {i}." for i, w in enumerate(rng.sample(wikis, min(2, len(wikis))))))
     if rng.random() < 0.2:
         lines += ["", "## 方法", "", "<details>", "<summary>More</summary>", "**bold**", "</details>"]
     return "\n".join(lines) + "\n"
@@ -64,6 +67,11 @@ class Workspace:
         names = [p for p in self.files() if p != origin] + [self.notes / "missing.md"]
         return [os.path.relpath(p, origin.parent) for p in names]
 
+    def wiki_targets(self) -> list[str]:
+        names = [p.stem for p in self.files()] + [p.relative_to(self.notes).with_suffix("").as_posix() for p in self.files()]
+        return sorted(set(names)) + ["Same title", "same TITLE|a label", f"Title {self.rng.randint(0, 50)}", "lora#方法",
+                                     f"Note {self.rng.randint(1, self.counter + 1)}", "missing", "sub/lora.md"]
+
     def new_path(self) -> Path:
         self.counter += 1
         folder = self.rng.choice(["", "sub/", "sub/deep/", "其他/"])
@@ -74,15 +82,26 @@ class Workspace:
         """One random edit, in one of the ways editors and users change files; returns touched paths."""
         rng, files = self.rng, self.files()
         action = rng.choice(["modify", "modify", "body", "body", "summary", "add", "delete", "rename", "break",
-                             "image", "image-delete", "folder-move"])
+                             "image", "image-delete", "folder-move", "relink", "relink"])
         if action == "add" or not files:
             path = self.new_path()
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(note_text(rng, f"Note {self.counter}", self.rel_links(path)), encoding="utf-8")
+            path.write_text(note_text(rng, f"Note {self.counter}", self.rel_links(path), self.wiki_targets()),
+                            encoding="utf-8")
             return {path}
         path = rng.choice(files)
         if action == "modify":
-            path.write_text(note_text(rng, rng.choice(["Same title", f"Title {rng.randint(0, 50)}"]), self.rel_links(path)), encoding="utf-8")
+            path.write_text(note_text(rng, rng.choice(["Same title", f"Title {rng.randint(0, 50)}"]), self.rel_links(path),
+                                      self.wiki_targets()), encoding="utf-8")
+            return {path}
+        if action == "relink":
+            # Only the links change (other notes' backlinks and related notes follow), or the
+            # sentence around one does.
+            text, _, rest = path.read_text(encoding="utf-8").partition("\n---\n")
+            body = "\n".join(line for line in rest.split("\n") if "[[" not in line)
+            targets = self.wiki_targets()
+            links = " ".join(f"Now {rng.choice(['see', 'read'])} [[{w}]]." for w in rng.sample(targets, min(2, len(targets))))
+            path.write_text(f"{text}\n---\n{body}\n{links}\n", encoding="utf-8")
             return {path}
         if action in ("body", "summary"):
             # Only the body (first paragraph: the excerpt) or only the summary line changes.

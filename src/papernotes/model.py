@@ -104,6 +104,14 @@ class Note:
         return "/".join(self.category)
 
 
+@dataclass(frozen=True)
+class NoteLink:
+    """A link in a note's body to another note (a Markdown link to its file, or a wikilink)."""
+
+    target: str  # the linked note's key
+    context: str  # the sentence around the link, as plain text
+
+
 @dataclass
 class RenderedNote:
     """A note's body as HTML, with what the renderer learned about it."""
@@ -114,3 +122,7 @@ class RenderedNote:
     assets: list[Path] = field(default_factory=list)  # files under notes/ the body references
     looked_at: frozenset[Path] = frozenset()  # paths its links tried: a change there re-renders it
     math_chars: str = ""  # the characters its formulas draw (the site's math font holds them)
+    note_links: tuple[NoteLink, ...] = ()  # links to other notes, in body order (backlinks are made of them)
+    #: the folded names its wikilinks looked up (file names, titles): a note that gains or loses
+    #: one of these names may change where a wikilink goes, so it re-renders this note
+    wiki_names: frozenset[str] = frozenset()

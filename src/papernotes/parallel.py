@@ -1,7 +1,9 @@
 """A cold build spread over worker processes.
 
 Forked workers read and validate the note files (the parent needs every note's metadata for the
-site's structure, so they come back to it); the parent builds the site model; then forked workers — which inherit that model, the theme and the output folder, so nothing
+site's structure, so they come back to it); the parent builds the site model; forked workers
+parse the notes not in the build cache for their links to other notes (every page shows its
+backlinks, so all links are needed before the first page is written); then forked workers — which inherit that model, the theme and the output folder, so nothing
 big is sent to them — render note bodies and write each note's page at once, sending back only
 what list pages need (the excerpt, headings, links looked at, diagnostics). A second round of
 workers writes the other pages. The files are byte-for-byte those of a single-process build
@@ -148,6 +150,29 @@ def _render_chunk(keys: list[str]) -> list[NoteResult]:
     if fresh and project.cache is not None:
         project.cache.store_notes(fresh, keep=None)
     return results
+
+
+def _links_chunk(keys: list[str]) -> list[tuple[str, tuple]]:
+    state = _WORKER
+    assert state is not None
+    project = state.project
+    targets = project._targets()
+    return [(key, project.renderer.note_links(state.records[key].note, targets).note_links) for key in keys]
+
+
+def note_links(project: "Project", records: dict, keys: list[str], jobs: int) -> dict[str, tuple]:
+    """Each note's links to other notes (parsed only), spread over workers: the pages written
+    while rendering show backlinks, so every note's links are needed before any is rendered."""
+    if len(keys) < MIN_NOTES:
+        targets = project._targets()
+        return {key: project.renderer.note_links(records[key].note, targets).note_links for key in keys}
+    context = multiprocessing.get_context("fork")
+    state = WorkerState(project, None, None, {}, {}, records)  # type: ignore[arg-type]
+    found: dict[str, tuple] = {}
+    with context.Pool(jobs, initializer=_init_worker, initargs=(state,)) as pool:
+        for part in pool.imap_unordered(_links_chunk, _chunks(keys, jobs * 8)):
+            found.update(part)
+    return found
 
 
 def _write_chunk(paths: list[str]) -> OutputsResult:

@@ -205,7 +205,10 @@ class Project:
 
     def _full_parallel(self, writer: Writer) -> RefreshReport:
         """The same as a full build, with note bodies rendered and pages written by workers."""
+        by_key = {r.note.key: r for r in self.records.values() if r.note is not None}
+        links = self._note_links(by_key)
         self.ctx = ctx = self._context()
+        ctx.note_links = links
         outputs = self._collect_outputs(ctx)
         by_path = {o.path: o for o in outputs}
         note_pages = {o.body_of: o for o in outputs if o.body_of is not None}
@@ -213,7 +216,6 @@ class Project:
         self.template_diagnostics = []
         gc.collect()
         gc.freeze()  # the workers share the parent's pages copy-on-write; don't let gc touch them
-        by_key = {r.note.key: r for r in self.records.values() if r.note is not None}
         state = parallel.WorkerState(self, ctx, writer, by_path, note_pages, by_key)
         for result in parallel.render_and_write_notes(state, self.jobs):
             record = by_key[result.key]
@@ -233,6 +235,18 @@ class Project:
         # The parent holds no page bodies: a later rebuild of this project must render again.
         self.records_need_html = True
         return self._finish(report, outputs)
+
+    def _note_links(self, by_key: dict[str, NoteRecord]) -> dict[str, tuple]:
+        """Every note's links to other notes: from the build cache, or parsed (by workers)."""
+        targets = self._targets()
+        links: dict[str, tuple] = {}
+        for key, record in by_key.items():
+            if record.from_cache and self._restore_rendering(record, targets):
+                assert record.rendered is not None
+                links[key] = record.rendered.note_links
+        missing = [key for key in by_key if key not in links]
+        links.update(parallel.note_links(self, by_key, missing, self.jobs))
+        return links
 
     def prepare(self) -> Path:
         """Read the config; returns the output folder (raises OutputError when it is unsafe)."""
@@ -285,7 +299,7 @@ class Project:
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
         from .bibtex import citation_base_key
-        from .emit import MATH_CHARACTERS, TIMES, citation_group
+        from .emit import MATH_CHARACTERS, TIMES, citation_group, is_links_key, links_key
 
         assert self.theme is not None
         notes_dir = self.notes_dir
@@ -319,22 +333,34 @@ class Project:
             elif new is not old:
                 _update_in_place(old, new)  # lists and pages keep pointing at the same object
                 self.records[path].note = old
-        old_excerpts = {note.key: excerpt for note, excerpt in before.values() if note is not None}
+        old_excerpts = {note.key: excerpt for note, excerpt, _ in before.values() if note is not None}
+        old_links = {note.key: links for note, _, links in before.values() if note is not None}
 
-        # Notes to render again: the reloaded ones, and those whose links looked at a changed path.
+        # Notes to render again: the reloaded ones, those whose links looked at a changed path, and
+        # those whose wikilinks looked up a name that a changed note had or has (file name, title).
         near = affected | {p.parent for p in affected}
+        names = wiki_names_of([n for path in affected for n in (before.get(path, (None,))[0],
+                                                                 getattr(self.records.get(path), "note", None))])
         to_render = {id(r): r for r in reloaded if r.note is not None}
         for record in self.records.values():
             if record.note is None:
                 continue
-            if record.rendered is None or record.rendered.looked_at & near:
+            rendered = record.rendered
+            if rendered is None or rendered.looked_at & near or rendered.wiki_names & names:
                 to_render[id(record)] = record
+        for record in to_render.values():
+            if record.note.key not in old_links and record.rendered is not None:
+                old_links[record.note.key] = record.rendered.note_links
         self._render(list(to_render.values()))
         body_changed = {r.note.key for r in to_render.values() if r.note is not None}
         for record in to_render.values():
             assert record.note is not None and record.rendered is not None
             if old_excerpts.get(record.note.key) != record.rendered.excerpt_html:
                 row_changed.add(record.note.key)
+            if old_links.get(record.note.key) != record.rendered.note_links:
+                # Other notes' pages show its links (backlinks, related notes): the web changed.
+                structure_same = False
+                row_changed.add(links_key(record.note.key))
         self.row_cache.forget(row_changed)
         if self._math_characters() != math_before:
             row_changed.add(MATH_CHARACTERS)  # the math font
@@ -361,6 +387,9 @@ class Project:
         self.ctx = ctx
         previous = self.outputs
 
+        # What outputs that show every note (depends_on None) do not show: file times, note links.
+        every_note_ignores = {TIMES} | {k for k in row_changed if is_links_key(k)}
+
         def needs_write(output: Output) -> bool:
             if self.rewrite_all:
                 return True
@@ -373,7 +402,7 @@ class Project:
             if output.body_of is not None and output.body_of in body_changed:
                 return True
             if output.depends_on is None:
-                return bool(row_changed - {TIMES})
+                return bool(row_changed - every_note_ignores)
             return bool(output.depends_on & row_changed)
 
         report = RefreshReport(full=False, diagnostics=Diagnostics())
@@ -386,22 +415,23 @@ class Project:
         return self._finish(report, outputs)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
-        from .emit import TIMES
+        from .emit import TIMES, is_links_key
 
         if self.rewrite_all:
             return list(self.outputs.values())
         keys = row_changed | body_changed
+        every_note = any(k != TIMES and not is_links_key(k) for k in row_changed)  # what lists of every note show
         return [o for o in self.outputs.values()
-                if (o.depends_on is None and row_changed - {TIMES}) or (o.depends_on is not None and o.depends_on & keys)
+                if (o.depends_on is None and every_note) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
 
     def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict]:
         """Re-read the notes and assets among ``changed`` (a folder: everything below it).
 
         Returns the note and asset paths whose state changed, the records read again, and for
-        each note path that was loaded before its former note and excerpt.
+        each note path that was loaded before its former note, excerpt and links to other notes.
         """
-        before: dict[Path, tuple[Note | None, str | None]] = {}
+        before: dict[Path, tuple[Note | None, str | None, tuple | None]] = {}
         affected: set[Path] = set()
         candidates: set[Path] = set()
         for path in changed:
@@ -432,7 +462,8 @@ class Project:
             exists = path.is_file() and not left_out and not special
             if path in self.records:
                 old = self.records[path]
-                before[path] = (old.note, old.rendered.excerpt_html if old.rendered else None)
+                before[path] = (old.note, old.rendered.excerpt_html if old.rendered else None,
+                                old.rendered.note_links if old.rendered else None)
             if is_note_file(path.name):
                 if exists:
                     reloaded.append(self._load(path))
@@ -555,7 +586,7 @@ class Project:
         if cached is None or cached.stamp != record.stamp:
             return False
         _note, slim, _load, render_diagnostics, states = cached.payload
-        if link_states(slim.looked_at, targets) != states:
+        if link_states(slim, targets) != states:
             return False
         record.rendered = slim
         record.render_diagnostics = list(render_diagnostics)
@@ -598,7 +629,7 @@ class Project:
         assert record.rendered is not None
         slim = dataclasses.replace(record.rendered, html=None)
         return (record.note, slim, record.load_diagnostics, record.render_diagnostics,
-                link_states(slim.looked_at, targets))
+                link_states(slim, targets))
 
     def restore(self, assets: list[str]) -> bool:
         """Take the last build's notes from the cache as the current state (before looking at what
@@ -709,11 +740,15 @@ class Project:
         return result
 
 
-def link_states(looked_at: frozenset[Path], targets: LinkTargets) -> tuple:
+def link_states(rendered: RenderedNote, targets: LinkTargets) -> tuple:
     """What each path a note's links looked at is now: a note (and its page), an asset, a folder
-    (its listing: letter-case hints depend on it), some other file, or nothing."""
+    (its listing: letter-case hints depend on it), some other file, or nothing; and which notes
+    each name its wikilinks looked up finds now."""
     states: list[tuple] = [("@repository", targets.repository)]  # links to its own files on GitHub
-    for path in sorted(looked_at):
+    if rendered.wiki_names:
+        index = targets.wiki_index
+        states.extend(("@wiki", name, index.state(name)) for name in sorted(rendered.wiki_names))
+    for path in sorted(rendered.looked_at):
         note = targets.notes_by_source.get(path)
         if note is not None:
             states.append((str(path), "note", note.url))
@@ -727,6 +762,13 @@ def link_states(looked_at: frozenset[Path], targets: LinkTargets) -> tuple:
         else:
             states.append((str(path), "file" if path.exists() else "missing"))
     return tuple(states)
+
+
+def wiki_names_of(notes: list[Note | None]) -> set[str]:
+    """The names wikilinks may find these notes by."""
+    from .render.wikilinks import names_of
+
+    return {name for note in notes if note is not None for name in names_of(note)}
 
 
 def list_signature(note: Note) -> tuple:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from .context import EmitContext
+from .web import is_links_key, links_key
 
 
 #: A pseudo note key: an output whose dependencies hold it is written again whenever any note's
@@ -46,11 +47,13 @@ def default_emitters() -> list[Emitter]:
     from .dashboard import DashboardPage
     from .feeds import AtomFeeds, RobotsFile, Sitemap
     from .pages import CategoryPages, HomePage, IndexPages, NotFoundPage, NotePages, TermPages
+    from .previews import PreviewFiles
     from .static import MathFont, NoteAssets, StaticFiles, ThemeAssets
 
     return [NotePages(), HomePage(), CategoryPages(), TermPages(), IndexPages(), NotFoundPage(),
-            DashboardPage(), AtomFeeds(), Sitemap(), RobotsFile(), BibliographyFile(),
+            DashboardPage(), AtomFeeds(), Sitemap(), RobotsFile(), BibliographyFile(), PreviewFiles(),
             ThemeAssets(), NoteAssets(), MathFont(), StaticFiles()]  # static files last: they lose
 
 
-__all__ = ["EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "TIMES", "citation_group", "default_emitters"]
+__all__ = ["EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "TIMES", "citation_group", "default_emitters",
+           "is_links_key", "links_key"]

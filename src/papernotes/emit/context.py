@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -11,12 +12,13 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..model import DATE_LABELS, STATUS_EMOJI, Note, RenderedNote, Status
+from ..model import DATE_LABELS, STATUS_EMOJI, Note, NoteLink, RenderedNote, Status
 from ..render.links import rebase_html, relative_href
 from ..render.mathfont import MathFontSubsetter
 from ..load.site import Site
 from ..urls import href
 from ..theme import Theme
+from .web import Web, build_web
 
 #: Tags shown on a note's row in a list; the rest are "+N more" (a note with thousands of tags
 #: would otherwise repeat all of them on each of its thousands of tag pages).
@@ -51,6 +53,16 @@ class EmitContext:
     row_cache: RowCache = field(default_factory=RowCache)
     body_html: Callable[[str, RenderedNote], str] | None = None  # loads a body kept on disk
     math_font: MathFontSubsetter = field(default_factory=MathFontSubsetter)  # kept between rebuilds
+    #: note key -> its links to other notes, when known before ``rendered`` (a parallel build)
+    note_links: dict[str, tuple[NoteLink, ...]] | None = None
+
+    @cached_property
+    def web(self) -> Web:
+        """Backlinks and related notes of every note (from every note's links: made once)."""
+        links = self.note_links
+        if links is None:
+            links = {key: rendered.note_links for key, rendered in self.rendered.items()}
+        return build_web(self.site.notes, links)
 
     def body(self, note: Note) -> RenderedNote:
         """The note's rendering with its HTML in hand (a cached one is read back from the cache)."""

@@ -41,16 +41,20 @@ class NotePages:
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
         base_of = base_keys(ctx)
         categories = {c.path: c for c in ctx.site.all_categories()}
+        web = ctx.web
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
             nav = category_nav(categories, note)
             deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
             deps |= {n.key for n in nav.notes} if nav else set()
+            note_web = web.of(note)  # backlinks and related notes
+            deps |= note_web.depends_on()
 
-            def render(note=note, previous=previous, following=following, nav=nav) -> bytes:
+            def render(note=note, previous=previous, following=following, nav=nav, note_web=note_web) -> bytes:
                 return ctx.render_page(
                     "note.html", note.url, note.title, note=note, body=ctx.body(note),
                     previous=previous, next=following, category_nav=nav, links=link_buttons(note.links),
+                    web=note_web,
                 )
 
             yield Output(note.url, frozenset(deps), render, body_of=note.key)

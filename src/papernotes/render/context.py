@@ -22,6 +22,9 @@ class RenderContext:
     looked_at: set[Path] = field(default_factory=set)  # paths links tried, found or not
     machine_local: dict[str, int] = field(default_factory=dict)  # paths only the author has -> first line
     equations: EquationLabels = field(default_factory=EquationLabels)  # \label -> \tag, for \eqref
+    wiki_names: set[str] = field(default_factory=set)  # folded names its wikilinks looked up
+    #: only the links are wanted (a parallel build learns them before writing pages): no math
+    links_only: bool = False
 
     def warn(self, body_line: int, message: str) -> None:
         """``body_line`` is 0-based within the body, as markdown-it counts."""

@@ -7,11 +7,16 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from ..model import Note
-from ..urls import github_file, href, url_problem
+from ..urls import github_file, href, slugify, url_problem
+
+if TYPE_CHECKING:
+    from .wikilinks import WikiIndex
 
 _SCHEME_OR_SPECIAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*:|//|#|\?)")
 
@@ -26,6 +31,13 @@ class LinkTargets:
     asset_files: set[Path] = field(default_factory=set)  # resolved asset paths under notes_dir
     repository: tuple[str, str] | None = None  # the site's own GitHub repository (owner, name)
 
+    @cached_property
+    def wiki_index(self) -> "WikiIndex":
+        """The notes by folded file name and by folded title, for wikilinks (made once per build)."""
+        from .wikilinks import WikiIndex
+
+        return WikiIndex.of(self.notes_by_source.values())
+
 
 @dataclass
 class Resolution:
@@ -33,6 +45,12 @@ class Resolution:
     asset: Path | None = None
     problem: str | None = None
     looked_at: tuple[Path, ...] = ()  # files whose appearance or removal would change this answer
+    note: Note | None = None  # the note linked to, when the link goes to one
+
+
+def heading_id(text: str) -> str:
+    """A heading's id (and so the fragment of a link to it): its text, slugged."""
+    return slugify(text, "section")
 
 
 def asset_url(targets: LinkTargets, path: Path) -> str:
@@ -58,8 +76,8 @@ def resolve(targets: LinkTargets, note: Note, url: str) -> Resolution:
     looked_at = tuple(Path(os.path.normpath(c)) for c in candidates)
     for target in looked_at:
         if target in targets.notes_by_source:
-            page = targets.notes_by_source[target].url
-            return Resolution(page + (sep + fragment if sep else ""), looked_at=looked_at)
+            linked = targets.notes_by_source[target]
+            return Resolution(linked.url + (sep + fragment if sep else ""), looked_at=looked_at, note=linked)
         if target in targets.asset_files:
             return Resolution(asset_url(targets, target) + (sep + fragment if sep else ""), asset=target,
                               looked_at=looked_at)

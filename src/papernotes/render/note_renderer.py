@@ -17,21 +17,18 @@ from ..diagnostics import Diagnostics
 from .mathfont import math_characters
 from .mathml import MathConverter
 from ..model import Note, RenderedNote
-from ..urls import slugify
 from .context import RenderContext
 from .details import details_plugin
 from .highlight import CodeHighlighter
-from .links import LinkTargets
+from .links import LinkTargets, heading_id
+from .note_links import collect_note_links
+from .wikilinks import wikilinks_plugin
 from .math import PIPE_STAND_IN, math_plugin, protect_table_pipes
 from .postprocess import postprocess_plugin
 from .sanitize import sanitize
 
 _TAGS = re.compile(r"<[^>]+>")
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9.+\-_]")
-
-
-def heading_id(text: str) -> str:
-    return slugify(text, "section")
 
 
 def build_markdown() -> MarkdownIt:
@@ -42,6 +39,7 @@ def build_markdown() -> MarkdownIt:
     md.use(gfm_autolink_plugin)
     _bound_autolink_rules(md)
     md.use(footnote_plugin, inline=False)
+    md.use(wikilinks_plugin)
     md.use(math_plugin)
     md.use(details_plugin)
     md.use(anchors_plugin, min_level=1, max_level=4, slug_func=heading_id, permalink=True,
@@ -161,7 +159,22 @@ class NoteRenderer:
             assets=list(dict.fromkeys(context.assets)),
             looked_at=frozenset(context.looked_at),
             math_chars=math_characters(body_html),
+            note_links=collect_note_links(tokens, note.key),
+            wiki_names=frozenset(context.wiki_names),
         )
+
+    def note_links(self, note: Note, targets: LinkTargets) -> RenderedNote:
+        """Only what a note's links are (parsed, not rendered: no math, no HTML), for a parallel
+        build that writes each note's page as soon as it renders it, so needs every note's links
+        before (backlinks): the result's ``html`` is None and only its link fields are filled."""
+        if not may_link_to_notes(note.body):
+            return RenderedNote(html=None, excerpt_html="")
+        context = RenderContext(note=note, targets=targets, math=self.math, diagnostics=Diagnostics(),
+                                links_only=True)
+        tokens = self.md.parse(protect_table_pipes(note.body), {"papernotes": context})
+        return RenderedNote(html=None, excerpt_html="", looked_at=frozenset(context.looked_at),
+                            note_links=collect_note_links(tokens, note.key),
+                            wiki_names=frozenset(context.wiki_names))
 
     def _first_paragraph(self, tokens: list[Token], env: dict) -> str:
         for i, token in enumerate(tokens):
@@ -170,6 +183,15 @@ class NoteRenderer:
                     if tokens[j].type == "paragraph_close" and tokens[j].level == 0:
                         return self.md.renderer.render(tokens[i : j + 1], self.md.options, env)
         return ""
+
+
+def may_link_to_notes(body: str) -> bool:
+    """False when the body cannot link to a note: no wikilink, and no URL naming a Markdown file
+    (a link to a note names its ``.md``; ``%2E`` in case the dot is percent-encoded)."""
+    if "[[" in body:
+        return True
+    lowered = body.lower()
+    return ".md" in lowered or ".markdown" in lowered or "%2e" in lowered
 
 
 def _headings(tokens: list[Token]) -> list[tuple[int, str, str]]:

@@ -21,7 +21,8 @@ from .mathml import MathError
 from .context import RenderContext
 from ..diagnostics import clip
 from ..urls import is_machine_local
-from .links import relative_href, resolve
+from .links import heading_id, relative_href, resolve
+from .wikilinks import resolve_wikilink, shown_label
 from .math import MATH_BLOCK_TYPES, MATH_INLINE_TYPES, PIPE_STAND_IN, unclosed_display_math
 
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
@@ -63,6 +64,7 @@ def _inline_children(context: RenderContext, children: list[Token], line: int) -
         if kind in MATH_INLINE_TYPES:
             display = MATH_INLINE_TYPES[kind]
             child.type = "html_inline"
+            child.meta = {"tex": child.content.replace(PIPE_STAND_IN, "|").strip()}  # backlinks' text shows it
             child.content = _math(context, child.content, display, line)
         elif kind == "text":
             if not in_autolink and ":" in child.content and _SHORTCODE.search(child.content):
@@ -71,6 +73,8 @@ def _inline_children(context: RenderContext, children: list[Token], line: int) -
             if child.markup in ("linkify", "autolink"):
                 in_autolink += 1
             _rewrite_attr(context, child, "href", line)
+        elif kind == "wikilink":
+            _wikilink(context, child, line)
         elif kind == "link_close":
             in_autolink = max(0, in_autolink - 1)
         elif kind == "image":
@@ -81,8 +85,28 @@ def _inline_children(context: RenderContext, children: list[Token], line: int) -
             _inline_children(context, child.children, line)
 
 
+def _wikilink(context: RenderContext, token: Token, line: int) -> None:
+    target, label = token.meta["target"], token.meta["label"]
+    name, _, heading = target.partition("#")
+    token.meta["shown"] = shown_label(target, label)
+    if not name.strip():  # [[#heading]]: a heading of this note
+        token.meta["href"] = "#" + heading_id(heading.strip())
+        return
+    found = resolve_wikilink(context.targets.wiki_index, context.note, name)
+    context.wiki_names.update(found.names)
+    if found.note is None:
+        token.meta["problem"] = found.problem
+        context.warn(line, f"wikilink [[{token.content}]]: {found.problem}; shown as a broken link")
+        return
+    anchor_part = "#" + heading_id(heading.strip()) if heading.strip() else ""
+    token.meta["href"] = relative_href(context.note.url, found.note.url) + anchor_part
+    token.meta["note"] = found.note.key
+
+
 def _math(context: RenderContext, tex: str, display: bool, line: int) -> str:
     tex = tex.replace(PIPE_STAND_IN, "|").strip()
+    if context.links_only:
+        return ""
     reference = None if display else only_reference(tex)
     if reference is not None:  # $\eqref{key}$: a link to the equation, its tag filled in later
         kind, key = reference
@@ -117,16 +141,19 @@ def _rewrite_attr(context: RenderContext, token: Token, name: str, line: int) ->
     value = token.attrGet(name)
     if not isinstance(value, str):
         return
-    new = _resolve(context, value, line)
+    new = _resolve(context, value, line, token)
     if new is not None:
         token.attrSet(name, new)
 
 
-def _resolve(context: RenderContext, url: str, line: int) -> str | None:
+def _resolve(context: RenderContext, url: str, line: int, token: Token | None = None) -> str | None:
+    """The URL to write for ``url``; a link token to another note is marked with its key."""
     if is_machine_local(url):  # said once per note, at the end (postprocess_rule)
         context.machine_local.setdefault(unquote(url), line)
         return None
     result = resolve(context.targets, context.note, url)
+    if token is not None and result.note is not None and token.type == "link_open":
+        token.meta["note"] = result.note.key
     context.looked_at.update(result.looked_at)
     if result.problem:
         context.warn(line, result.problem)

@@ -1,0 +1,138 @@
+// Hover previews: pointing at (or tabbing to) a link to another note in a note's text, its
+// backlinks or related notes shows that note's title, status, venue and first paragraph, read
+// from previews/<note>.json of this site. Escape, moving away or leaving the link hides it.
+// Not on touch screens (pointer: coarse). The page reads the same without it.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !window.fetch || !window.matchMedia) return;
+  if (window.matchMedia("(pointer: coarse)").matches) return;
+  var root = new URL("../", script.src).href; // the site's root: this file is assets/preview.js
+  var notesRoot = root + "notes/";
+  var AREAS = ".note-body, .note-web";
+  var HOVER_DELAY = 300, HIDE_DELAY = 200;
+  var cache = new Map();
+  var box = null, current = null, wanted = null, showTimer = 0, hideTimer = 0;
+
+  function previewUrl(link) {
+    var url;
+    try { url = new URL(link.getAttribute("href"), document.baseURI); } catch (e) { return null; }
+    if (url.origin !== location.origin) return null;
+    var path = url.origin + url.pathname;
+    if (path.indexOf(notesRoot) !== 0 || !/\.html$/.test(url.pathname)) return null;
+    if (url.pathname === location.pathname) return null; // this page itself
+    return root + "previews/" + path.slice(notesRoot.length, -5) + ".json";
+  }
+
+  function load(url) {
+    if (!cache.has(url)) {
+      cache.set(url, fetch(url).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).catch(function () { return null; }));
+    }
+    return cache.get(url);
+  }
+
+  function ensureBox() {
+    if (box) return box;
+    box = document.createElement("div");
+    box.className = "note-preview";
+    box.id = "note-preview";
+    box.setAttribute("role", "tooltip");
+    box.hidden = true;
+    box.addEventListener("mouseenter", function () { clearTimeout(hideTimer); });
+    box.addEventListener("mouseleave", scheduleHide);
+    document.body.appendChild(box);
+    return box;
+  }
+
+  function fill(data) {
+    var el = ensureBox();
+    el.textContent = "";
+    var title = document.createElement("p");
+    title.className = "note-preview-title";
+    title.textContent = data.title || "";
+    var meta = document.createElement("p");
+    meta.className = "note-preview-meta";
+    meta.textContent = [data.status_label, data.venue, data.year].filter(function (x) { return x; }).join(" · ");
+    el.appendChild(title);
+    el.appendChild(meta);
+    if (data.text) {
+      var text = document.createElement("p");
+      text.className = "note-preview-text";
+      text.textContent = data.text;
+      el.appendChild(text);
+    }
+  }
+
+  function place(link) {
+    var rect = link.getBoundingClientRect();
+    var width = box.offsetWidth, height = box.offsetHeight;
+    var left = Math.max(8, Math.min(rect.left, document.documentElement.clientWidth - width - 8));
+    var below = rect.bottom + 6, above = rect.top - height - 6;
+    var top = (below + height > window.innerHeight && above > 0) ? above : below;
+    box.style.left = (left + window.scrollX) + "px";
+    box.style.top = (top + window.scrollY) + "px";
+  }
+
+  function show(link, delay) {
+    var url = previewUrl(link);
+    if (!url) return;
+    clearTimeout(hideTimer);
+    clearTimeout(showTimer);
+    wanted = link;
+    showTimer = setTimeout(function () {
+      load(url).then(function (data) {
+        if (wanted !== link) return; // the reader moved on meanwhile
+        if (!data || (current && current !== link)) hide();
+        if (!data) return;
+        fill(data);
+        current = link;
+        box.hidden = false;
+        link.setAttribute("aria-describedby", box.id);
+        place(link);
+      });
+    }, delay);
+  }
+
+  function hide() {
+    clearTimeout(showTimer);
+    wanted = null;
+    if (current) current.removeAttribute("aria-describedby");
+    current = null;
+    if (box) box.hidden = true;
+  }
+
+  function scheduleHide() {
+    clearTimeout(showTimer);
+    wanted = null;
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(hide, HIDE_DELAY);
+  }
+
+  function linkOf(event) {
+    var target = event.target;
+    var link = target && target.closest ? target.closest("a[href]") : null;
+    return link && link.closest(AREAS) ? link : null;
+  }
+
+  document.addEventListener("mouseover", function (event) {
+    var link = linkOf(event);
+    if (link && link !== current) show(link, HOVER_DELAY);
+    else if (link) clearTimeout(hideTimer);
+  });
+  document.addEventListener("mouseout", function (event) {
+    var link = linkOf(event);
+    if (link && !(event.relatedTarget && link.contains(event.relatedTarget))) scheduleHide();
+  });
+  document.addEventListener("focusin", function (event) {
+    var link = linkOf(event);
+    if (link) show(link, 0);
+  });
+  document.addEventListener("focusout", function (event) {
+    if (linkOf(event)) scheduleHide();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && box && !box.hidden) hide();
+  });
+})();

@@ -1,0 +1,96 @@
+"""Hover previews in headless Chromium on the example site (served over real HTTP): by mouse, by
+keyboard focus, dismissed by Escape, and none on a touch screen. Backlinks preview too."""
+
+from __future__ import annotations
+
+import pytest
+
+NOTE = "notes/generative/ddpm.html"  # links to DDIM ([[ddim|DDIM]]) and VAE; DDIM links back
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context.new_page()
+
+
+def open_note(page, base_url: str, path: str = NOTE) -> None:
+    response = page.goto(base_url + path, wait_until="load")
+    assert response is not None and response.status == 200
+
+
+def visible_preview(page):
+    preview = page.locator("#note-preview")
+    preview.wait_for(state="visible", timeout=10_000)
+    return preview
+
+
+def test_hovering_a_wikilink_shows_the_linked_notes_preview(page, site_server):
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_note(page, site_server)
+    link = page.locator(".note-body a.wikilink", has_text="DDIM")
+    link.hover()
+    preview = visible_preview(page)
+    assert preview.get_attribute("role") == "tooltip"
+    assert preview.locator(".note-preview-title").inner_text() == "Denoising Diffusion Implicit Models"
+    assert preview.locator(".note-preview-meta").inner_text() == "Unread 未阅读 · ICLR 2021 · 2021"
+    assert preview.locator(".note-preview-text").inner_text().startswith("这篇笔记是在 Typora 里写的")
+    assert link.get_attribute("aria-describedby") == "note-preview"
+    box, anchor = preview.bounding_box(), link.bounding_box()
+    assert box["y"] >= anchor["y"] + anchor["height"] - 1 or box["y"] + box["height"] <= anchor["y"] + 1
+    assert any(url.endswith("/previews/generative-models/ddim.json") for url in requests)
+    assert all(url.startswith(site_server) for url in requests), "no request beyond the site"
+    # Moving the pointer away hides it
+    page.mouse.move(5, 5)
+    preview.wait_for(state="hidden", timeout=10_000)
+    assert link.get_attribute("aria-describedby") is None
+
+
+def test_keyboard_focus_shows_the_preview_and_escape_dismisses_it(page, site_server):
+    open_note(page, site_server, "notes/generative-models/ddim.html")
+    backlink = page.locator(".note-web .backlinks a", has_text="Denoising Diffusion Probabilistic Models")
+    assert backlink.count() == 1
+    backlink.focus()
+    preview = visible_preview(page)
+    assert preview.locator(".note-preview-title").inner_text() == "Denoising Diffusion Probabilistic Models"
+    assert backlink.get_attribute("aria-describedby") == "note-preview"
+    page.keyboard.press("Escape")
+    preview.wait_for(state="hidden", timeout=10_000)
+    assert backlink.get_attribute("aria-describedby") is None
+    # Tab moves on to the next note link (the first related note): its preview shows
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert page.evaluate("document.activeElement.matches('.note-web .related a')")
+    preview = visible_preview(page)
+    preview.locator(".note-preview-title", has_text=focused).wait_for(timeout=10_000)
+
+
+def test_no_preview_on_a_touch_screen(browser, site_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        open_note(page, site_server)
+        assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+        link = page.locator(".note-body a.wikilink", has_text="DDIM")
+        link.focus()
+        link.dispatch_event("mouseover")
+        # A preview would first fetch its JSON: once the network is idle, none was asked for
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#note-preview").count() == 0
+        assert not any("/previews/" in url for url in requests)
+    finally:
+        context.close()
+
+
+def test_the_page_reads_the_same_without_javascript(browser, site_server):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        open_note(page, site_server, "notes/generative-models/ddim.html")
+        text = page.locator(".note-web").inner_text()
+        assert "Linked from · 被引用" in text and "Denoising Diffusion Probabilistic Models" in text
+        assert "Related notes · 相关笔记" in text
+    finally:
+        context.close()
