@@ -186,7 +186,8 @@ class Inputs:
                     parts.append(f"{path}={file_stamp(Path(path))}")
         notes, assets = project.walk_notes()  # also what restoring from the cache needs
         static = list(scan_static(project.root, project.config.follow_symlinks).files.values())
-        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets + static}
+        data = [project.references_path] if project.references_path.is_file() else []  # data/references.json
+        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets + static + data}
         return cls(hashlib.sha256("\n".join(parts).encode()).hexdigest(), files, search)
 
     def changed_since(self, last: LastBuild, project: Project) -> set[Path]:

@@ -36,6 +36,7 @@ from .model import Note, RenderedNote
 from . import parallel
 from .output import check_output_dir
 from .load.site import build_site
+from .load.references import DATA_FILE, ReferenceData, load_references
 from .load.static import STATIC_DIR, StaticFolder, scan_static
 from .theme import Theme
 
@@ -116,6 +117,11 @@ class Project:
         self._math_font: MathFontSubsetter | None = None  # the math font's last subset, kept between rebuilds
         self.static = StaticFolder()  # the files of static/, copied into the site as they are
         self.static_problems: list[tuple[str, str]] = []  # static files not copied: (file, why)
+        self.references_path = self.root / DATA_FILE  # what ``papernotes refs`` fetched
+        self.references = ReferenceData(self.references_path)
+        #: the references in memory may not be those the outputs were made from (restored from the
+        #: build cache, which does not keep them): a change to the file then means a full rebuild
+        self.references_stale = False
 
     @property
     def renderer(self) -> NoteRenderer:
@@ -175,7 +181,7 @@ class Project:
     def watched_paths(self) -> list[Path]:
         """What a watcher should watch: the notes, the site's templates and assets, the config."""
         assert self.config is not None and self.theme is not None
-        paths = [self.notes_dir, self.config.config_path.parent, self.root / STATIC_DIR]
+        paths = [self.notes_dir, self.config.config_path.parent, self.root / STATIC_DIR, self.references_path.parent]
         paths += [d for d in self.theme.template_dirs + self.theme.asset_dirs]
         return list(dict.fromkeys(Path(os.path.normpath(p)) for p in paths))
 
@@ -212,7 +218,13 @@ class Project:
                 return True
             if path == self.root / "assets":
                 return True
+            if self.references_stale and self._touches_references(path):
+                return True
         return False
+
+    def _touches_references(self, path: Path) -> bool:
+        """A change to the data file (or to a folder holding it: renamed, removed)."""
+        return _under(self.references_path, path)
 
     # -- full ------------------------------------------------------------------------------------
     def _full(self, writer: Writer) -> RefreshReport:
@@ -285,6 +297,8 @@ class Project:
         self.env = self.theme.environment()
         self.static = scan_static(self.root, self.config.follow_symlinks)
         self.records = {}
+        self.references = load_references(self.references_path)
+        self.references_stale = from_cache_only
         if from_cache_only:
             for path, cached in sorted(self.cached.items()):
                 note, _slim, load_diagnostics, _render, _states = cached.payload
@@ -312,7 +326,8 @@ class Project:
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
         from .bibtex import citation_base_key
-        from .emit import MATH_CHARACTERS, TIMES, citation_group
+        from .citations import join, web_changes
+        from .emit import CITED_COUNTS, MATH_CHARACTERS, READ_NEXT, TIMES, citation_group, citation_lists, touches_every_list
 
         assert self.theme is not None
         notes_dir = self.notes_dir
@@ -325,6 +340,10 @@ class Project:
         if static_changed:  # static/ is small: look at all of it again, copy all of it again
             self.static = scan_static(self.root, self.config.follow_symlinks)
         affected, reloaded, before = self._reload(changed, notes_dir)
+        references_changed = any(self._touches_references(p) for p in changed)
+        if references_changed:
+            self.references = load_references(self.references_path)
+        old_web = self.ctx.citations if self.ctx is not None else None
         for note in self._dedupe():
             affected.add(Path(os.path.normpath(note.source)))
 
@@ -376,6 +395,9 @@ class Project:
             ctx.asset_files = sorted(self.assets)
             ctx.static_files = self.static.files
             outputs = None if self.assets == assets_before and not static_changed else self._collect_outputs(ctx)
+            if references_changed:
+                ctx.citations = join(ctx.site.notes, self.references)
+                outputs = self._collect_outputs(ctx)  # the note pages' dependencies follow their lists
         else:
             ctx = self._context()
             outputs = self._collect_outputs(ctx)
@@ -384,6 +406,14 @@ class Project:
                 # with another): every page linking to it changes, wherever the link is.
                 self.rewrite_all = True
         self.ctx = ctx
+        if old_web is not None and old_web is not ctx.citations:
+            change = web_changes(old_web, ctx.citations)
+            row_changed |= {citation_lists(key) for key in change.lists}
+            if change.read_next:
+                row_changed.add(READ_NEXT)
+            if change.counts:
+                row_changed.add(CITED_COUNTS)
+                self.row_cache.forget(change.counts)  # the home page's rows say how often a note is cited
         previous = self.outputs
 
         def needs_write(output: Output) -> bool:
@@ -398,7 +428,7 @@ class Project:
             if output.body_of is not None and output.body_of in body_changed:
                 return True
             if output.depends_on is None:
-                return bool(row_changed - {TIMES})
+                return touches_every_list(row_changed)
             return bool(output.depends_on & row_changed)
 
         report = RefreshReport(full=False, diagnostics=Diagnostics())
@@ -411,13 +441,14 @@ class Project:
         return self._finish(report, outputs)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
-        from .emit import TIMES
+        from .emit import touches_every_list
 
         if self.rewrite_all:
             return list(self.outputs.values())
         keys = row_changed | body_changed
+        every = touches_every_list(row_changed)
         return [o for o in self.outputs.values()
-                if (o.depends_on is None and row_changed - {TIMES}) or (o.depends_on is not None and o.depends_on & keys)
+                if (o.depends_on is None and every) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
 
     def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict]:
@@ -632,7 +663,7 @@ class Project:
         static_dir = self.root / STATIC_DIR  # the last build's static files are among its assets
         self.static.files = {Path(a).relative_to(static_dir).as_posix(): Path(a) for a in sorted(assets)
                              if _under(Path(a), static_dir)}
-        self.assets = {Path(a) for a in assets if not _under(Path(a), static_dir)}
+        self.assets = {Path(a) for a in assets if not _under(Path(a), static_dir) and Path(a) != self.references_path}
         targets = self._targets()
         for record in self.records.values():
             if record.note is None or not self._restore_rendering(record, targets):
@@ -648,6 +679,7 @@ class Project:
             [r.rendered.math_chars for r in self.records.values() if r.note is not None and r.rendered is not None])
 
     def _context(self) -> EmitContext:
+        from .citations import join
         from .emit import EmitContext
 
         assert self.config is not None and self.theme is not None and self.env is not None
@@ -656,7 +688,8 @@ class Project:
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
                            asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html,
-                           math_font=self.math_font, static_files=self.static.files)
+                           math_font=self.math_font, static_files=self.static.files,
+                           citations=join(site.notes, self.references))
 
     def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
         from .emit import default_emitters
@@ -730,6 +763,8 @@ class Project:
             result.warn(display_path(path, self.root), None, message)
         for shown, message in self.static_problems:
             result.warn(shown, None, message)
+        for line, message in self.references.problems:
+            result.warn(display_path(self.references_path, self.root), line, message)
         result.extend(self.template_diagnostics)
         return result
 

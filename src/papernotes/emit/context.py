@@ -11,6 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
+from ..citations import CitationWeb
 from ..model import STATUS_EMOJI, Note, RenderedNote, Status
 from ..render.links import rebase_html, relative_href
 from ..render.mathfont import MathFontSubsetter
@@ -51,6 +52,7 @@ class EmitContext:
     row_cache: RowCache = field(default_factory=RowCache)
     body_html: Callable[[str, RenderedNote], str] | None = None  # loads a body kept on disk
     math_font: MathFontSubsetter = field(default_factory=MathFontSubsetter)  # kept between rebuilds
+    citations: CitationWeb = field(default_factory=CitationWeb)  # from data/references.json
 
     def body(self, note: Note) -> RenderedNote:
         """The note's rendering with its HTML in hand (a cached one is read back from the cache)."""
@@ -105,9 +107,16 @@ class EmitContext:
             "version": __version__,
             "term_url": self.site.term_url,  # the site knows which names have other page names
             "category_url": self.site.category_url,
+            "citations": self.citations,
+            "citation_graph": self.citation_graph,
             **values,
         }
         return self.env.get_template(template).render(context).encode("utf-8")
+
+    def citation_graph(self, note: Note):
+        from .citation_graph import layout
+
+        return layout(note, self.citations.cites_of(note), self.citations.cited_by_of(note))
 
     def row(self, note: Note, folder: str, url, page: str) -> str:
         by_folder = self.row_cache.rows.setdefault(note.key, {})

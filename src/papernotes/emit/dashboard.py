@@ -25,7 +25,7 @@ from typing import Iterable
 
 from ..model import Note, Status
 from ..load.site import Category
-from . import TIMES, Output
+from . import READ_NEXT, TIMES, Output
 from .context import EmitContext
 
 #: Oldest triage notes shown.
@@ -224,4 +224,4 @@ class DashboardPage:
                 Status=Status,
             )
 
-        yield Output(self.path, ctx.keys(site.notes) | {TIMES}, render)
+        yield Output(self.path, ctx.keys(site.notes) | {TIMES, READ_NEXT}, render)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from . import Output, citation_group
+from . import Output, citation_group, citation_lists
 from .bibtex import base_keys
 from .context import EmitContext
 
@@ -18,6 +18,7 @@ class NotePages:
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
             deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
+            deps |= {citation_lists(note.key)} | ctx.citations.depends_on(note)  # "Cites N", "Cited by N"
 
             def render(note=note, previous=previous, following=following) -> bytes:
                 return ctx.render_page(
