@@ -103,7 +103,8 @@ def parse_answer(raw: bytes, status: int, content_type: str, expected: int) -> l
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "JSON that does not parse"
+        cut = exc.pos >= len(text.rstrip()) or not text.rstrip().endswith(("]", "}"))
+        what = "truncated JSON" if cut else "JSON that does not parse"
         raise BadAnswer(f"the API answered with {what} ({exc.msg} at character {exc.pos:,} of {len(text):,})") from None
     if not isinstance(data, list):
         raise BadAnswer(f"the API answered with a JSON {type(data).__name__}, not the list of papers asked for")
