@@ -200,3 +200,62 @@ def test_a_broken_data_file_is_left_alone(tmp_path, fake):
     assert result.returncode == 2 and fake.attempts == 0
     assert "data/references.json:3: error: is not valid JSON" in result.stderr
     assert (tmp_path / "data" / "references.json").read_text(encoding="utf-8") == '{"format": 1, "papers": {\n"arxiv:1": {\n'
+
+
+def test_check_reports_ids_the_api_did_not_know(tmp_path, fake):
+    make_notes(tmp_path)
+    assert refs(tmp_path, fake.url).returncode == 0
+    result = subprocess.run([sys.executable, "-m", "papernotes.cli", "check", "--root", str(tmp_path)],
+                            capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert ("notes/ghost.md:4: warning: the Semantic Scholar API knows no paper arxiv:9999.99999 (papernotes refs, "
+            f"{dt.datetime.now(dt.timezone.utc).date().isoformat()}); is the id right?") in result.stdout
+    assert "1 warnings" in result.stdout
+
+
+ATOM_ENTRY = """<entry><id>http://arxiv.org/abs/{ident}v{latest}</id><updated>{updated}T10:00:00Z</updated>
+<published>{published}T10:00:00Z</published><title>{title}</title></entry>"""
+ARXIV_PAPERS = {"2106.09685": dict(latest=2, published="2021-06-17", updated="2021-10-16", title="LoRA"),
+                "1706.03762": dict(latest=7, published="2017-06-12", updated="2023-08-02", title="Attention")}
+
+
+@pytest.fixture
+def arxiv_versions_api():
+    import http.server
+    import threading
+    import urllib.parse
+
+    asked: list[list[str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            ids = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)["id_list"][0].split(",")
+            asked.append(ids)
+            entries = "".join(ATOM_ENTRY.format(ident=i, **ARXIV_PAPERS[i]) for i in ids if i in ARXIV_PAPERS)
+            body = f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_check_arxiv_versions_lists_notes_naming_an_older_version(tmp_path, arxiv_versions_api):
+    api, asked = arxiv_versions_api
+    make_notes(tmp_path, {"lora.md": ("LoRA", "arxiv: 2106.09685v1"), "attention.md": ("Attention", "arxiv: 1706.03762v7"),
+                          "gone.md": ("Gone", "arxiv: 9999.99999v1"), "plain.md": ("No version", "arxiv: 2005.14165")})
+    result = subprocess.run([sys.executable, "-m", "papernotes.cli", "check", "--root", str(tmp_path), "--arxiv-versions",
+                             "--arxiv-api", api], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    lines = [l for l in result.stdout.splitlines() if "arXiv" in l]
+    assert lines == ["notes/gone.md:4: warning: the arXiv API knows no paper 9999.99999",
+                     "notes/lora.md:4: warning: names arXiv 2106.09685v1 (2021-06-17); v2 is newer (2021-10-16)"]
+    assert asked == [["1706.03762", "2106.09685", "9999.99999"]]  # one request; a note without version is not asked
+    assert result.returncode == 0 and "2 warnings" in result.stdout
