@@ -232,3 +232,27 @@ def test_a_build_after_the_data_file_changed_shows_the_new_lists(tmp_path):
     assert page(out, "notes/kd.html").select("section.citations h3:-soup-contains('Cited by 3')")
     again = build(BuildOptions(root=root, output=out, search=False))
     assert again.up_to_date
+
+
+def test_the_example_site_filters_notes_cited_by_three_or_more(browser, site_server, example_site):
+    """The home page's "Cited by ≥ 3 of my notes" filter shows the notes whose page says so."""
+    import re
+
+    expected = set()
+    for path in (example_site / "notes").rglob("*.html"):
+        heading = page(example_site, path.relative_to(example_site).as_posix()).find(
+            "h3", string=re.compile(r"^Cited by \d+ of your notes"))
+        if heading and int(heading.get_text().split()[2]) >= 3:
+            expected.add(path.relative_to(example_site).as_posix())
+    assert len(expected) >= 3  # the example data joins the example notes
+    home = browser.new_page()
+    try:
+        home.goto(site_server + "index.html")
+        home.select_option("select[data-facet=cited]", "3")
+        home.wait_for_function("() => location.search.includes('cited=3')", timeout=10000)
+        shown = home.eval_on_selector_all(".note-row:not([hidden]) .row-title", "els => els.map(e => e.getAttribute('href'))")
+        assert set(shown) == expected
+        label = home.eval_on_selector("select[data-facet=cited] option[value='3']", "o => o.textContent")
+        assert label == f"Cited by ≥ 3 of my notes 被 ≥ 3 篇引用 ({len(expected)})"
+    finally:
+        home.close()

@@ -128,6 +128,7 @@ class EmitContext:
                 note=note, url=url, excerpt=excerpt, tags_shown=ROW_TAGS_SHOWN,
                 # The home page's filters read every tag of a row; no other page has them.
                 all_tags=folder == "",
+                cited_by=len(self.citations.cited_by_of(note)) if folder == "" else 0,  # the home page's filter
                 status_labels=self.site.config.status_labels, status_emoji=STATUS_EMOJI,
             ).strip()
             by_folder[folder] = html
