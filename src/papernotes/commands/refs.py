@@ -132,7 +132,8 @@ def make_plan(papers: list[Paper], data: ReferenceData, older_than: dt.timedelta
 
 
 class Pacer:
-    """At most ``rate`` request starts per second."""
+    """At most ``rate`` requests per second, counted from the end of the previous request (its
+    start as the server saw it is unknown: connecting may take a while)."""
 
     def __init__(self, rate: float) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
@@ -143,8 +144,10 @@ class Pacer:
         pause = 0.0 if self.last is None else max(0.0, self.last + self.interval - now)
         if pause:
             time.sleep(pause)
-        self.last = time.monotonic()
         return pause
+
+    def done(self) -> None:
+        self.last = time.monotonic()
 
 
 class Progress:
@@ -243,6 +246,8 @@ def _ask(batch: list[Paper], base: str, api_key: str | None, pacer: Pacer, repor
                 report.failed += len(batch)
                 return []
             time.sleep(1.0)
+        finally:
+            pacer.done()
 
 
 def run(args: argparse.Namespace) -> int:
