@@ -65,30 +65,29 @@ class CitationGraph:
     box_height: str = str(BOX_HEIGHT)
 
 
+def char_width(char: str, font: float = FONT) -> float:
+    """An estimate of a character's width in px: CJK and other wide characters are a full em,
+    the rest a little over half of one (a generous average for sans-serif Latin)."""
+    if unicodedata.combining(char):
+        return 0.0
+    return font if unicodedata.east_asian_width(char) in ("W", "F") else font * 0.52
+
+
 def text_width(text: str, font: float = FONT) -> float:
-    """An estimate of the text's width in px: CJK and other wide characters are a full em, the
-    rest a little over half of one (a generous average for sans-serif Latin)."""
-    width = 0.0
-    for char in text:
-        if unicodedata.east_asian_width(char) in ("W", "F"):
-            width += font
-        elif unicodedata.combining(char):
-            continue
-        else:
-            width += font * 0.52
-    return width
+    return sum(char_width(char, font) for char in text)
 
 
 def fit(text: str, room: float, font: float = FONT) -> str:
-    """``text`` cut with an ellipsis so that it fits ``room`` px."""
+    """``text`` cut with an ellipsis so that it fits ``room`` px (one pass over the text)."""
     if text_width(text, font) <= room:
         return text
-    cut = ""
-    for char in text:
-        if text_width(cut + char + "…", font) > room:
-            break
-        cut += char
-    return cut.rstrip() + "…"
+    room -= char_width("…", font)
+    width = 0.0
+    for i, char in enumerate(text):
+        width += char_width(char, font)
+        if width > room:
+            return text[:i].rstrip() + "…"
+    return text
 
 
 def layout(note: Note, cites: list[Note], cited_by: list[Note]) -> CitationGraph | None:
