@@ -74,6 +74,8 @@ def char_width(char: str, font: float = FONT) -> float:
 
 
 def text_width(text: str, font: float = FONT) -> float:
+    if text.isascii():  # most titles: every character is narrow
+        return len(text) * font * 0.52
     return sum(char_width(char, font) for char in text)
 
 
@@ -82,6 +84,8 @@ def fit(text: str, room: float, font: float = FONT) -> str:
     if text_width(text, font) <= room:
         return text
     room -= char_width("…", font)
+    if text.isascii():
+        return text[:int(room // (font * 0.52))].rstrip() + "…"
     width = 0.0
     for i, char in enumerate(text):
         width += char_width(char, font)
