@@ -144,6 +144,7 @@ def test_read_next_lists_the_papers_cited_most_that_have_no_note(tmp_path):
         ("Attention Is All You Need", "2"), ("Model compression", "2"), ("RoBERTa", "2")]
     roberta = items[2]
     assert roberta.select_one("code").get_text() == "papernotes new --arxiv 1907.11692 --fetch"
+    assert items[1].select_one("code").get_text() == "papernotes new 'Model compression'"  # no arXiv id: its title
     assert [a["href"] for a in roberta.select(".read-next-citing a")] == ["notes/survey.html", "notes/distil.html"]
 
 
@@ -256,3 +257,10 @@ def test_the_example_site_filters_notes_cited_by_three_or_more(browser, site_ser
         assert label == f"≥ 3 of my notes 篇 ({len(expected)})"
     finally:
         home.close()
+
+
+def test_check_says_which_notes_were_joined_by_title_only(tmp_path, papernotes_cli):
+    root = make_site(tmp_path / "root", data_file())
+    result = papernotes_cli("check", "--root", root)
+    assert "notes/survey.md: note: cites notes/plain.md by its title only (neither has an arXiv id or DOI)" in result.stdout
+    assert result.returncode == 0 and "0 warnings" in result.stdout

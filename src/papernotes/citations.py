@@ -8,6 +8,7 @@ A reference with neither id matches a note by its title only when that note has 
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 from .importers.identity import identity_of, normalise_title, MIN_TITLE_KEY
@@ -45,11 +46,11 @@ class ReadNext:
         return len(self.citing)
 
     @property
-    def command(self) -> str | None:
-        """The line that starts a note on it."""
+    def command(self) -> str:
+        """The line that starts a note on it (quoted for a POSIX shell)."""
         if self.arxiv:
             return f"papernotes new --arxiv {self.arxiv} --fetch"
-        return None
+        return f"papernotes new {shlex.quote(self.title)}"
 
 
 @dataclass
