@@ -231,6 +231,13 @@ def test_a_build_after_the_data_file_changed_shows_the_new_lists(tmp_path):
     result = build(BuildOptions(root=root, output=out, search=False))
     assert not result.up_to_date
     assert page(out, "notes/kd.html").select("section.citations h3:-soup-contains('Cited by 3')")
+    # the cache keeps the data file the last build read: only the pages whose lists changed
+    written = {p for p in result.paths if p.endswith(".html")}
+    assert {"notes/kd.html", "notes/bert.html", "index.html"} <= written
+    assert not written & {"notes/distil.html", "notes/survey.html", "notes/plain.html", "categories/ml.html"}
+    fresh = tmp_path / "fresh"
+    build(BuildOptions(root=root, output=fresh, search=False, cache=False))
+    assert snapshot(out) == snapshot(fresh)
     again = build(BuildOptions(root=root, output=out, search=False))
     assert again.up_to_date
 

@@ -92,7 +92,7 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
     try:
         report = None
         prefilled = False
-        if last is not None and last.theme == inputs.theme and site_intact and project.restore(last.assets):
+        if last is not None and last.theme == inputs.theme and site_intact and project.restore(last.assets, last.build_id):
             _prefill(staging, output_dir, last.manifest)
             prefilled = True
             report = project.refresh(staging, inputs.changed_since(last, project))
@@ -300,6 +300,7 @@ def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: P
               result: BuildResult, manifest: dict[str, str] | None = None) -> None:
     entries, keep = project.cache_entries()
     cache.store_notes(entries, keep)
+    cache.store_references(build_id, project.references.text)  # what the pages were made from
     static_dir = str(project.root / STATIC_DIR) + os.sep
     assets = {p: s for p, s in inputs.files.items()
               if not p.lower().endswith((".md", ".markdown")) or p.startswith(static_dir)}

@@ -656,7 +656,7 @@ class Project:
         return (record.note, slim, record.load_diagnostics, record.render_diagnostics,
                 link_states(slim.looked_at, targets))
 
-    def restore(self, assets: list[str]) -> bool:
+    def restore(self, assets: list[str], build_id: str | None = None) -> bool:
         """Take the last build's notes from the cache as the current state (before looking at what
         changed since), so that ``refresh(changed)`` redoes only what changed. False if it can't."""
         self.load_all(render=False, from_cache_only=True)
@@ -668,6 +668,11 @@ class Project:
         for record in self.records.values():
             if record.note is None or not self._restore_rendering(record, targets):
                 return False
+        if self.cache is not None and build_id is not None:
+            known = self.cache.references_of(build_id)  # the data file the last build read
+            if known[0]:
+                self.references = load_references(self.references_path, known)
+                self.references_stale = False
         self.ctx = self._context()
         self.outputs = {o.path: o for o in self._collect_outputs(self.ctx)}
         self.pages = sum(1 for o in self.outputs if o.endswith(".html"))

@@ -95,6 +95,7 @@ class ReferenceData:
     papers: dict[str, PaperEntry] = field(default_factory=dict)
     problems: list[tuple[int | None, str]] = field(default_factory=list)  # (line, message)
     exists: bool = False
+    text: str | None = None  # the file as read (None: there was none)
 
     def entry_for(self, arxiv: str | None, doi: str | None) -> PaperEntry | None:
         for key in paper_keys(arxiv, doi):
@@ -113,17 +114,24 @@ def paper_keys(arxiv: str | None, doi: str | None) -> list[str]:
     return keys
 
 
-def load_references(path: Path) -> ReferenceData:
-    """The data file at ``path``; a missing file is an empty one (no problem)."""
+def load_references(path: Path, known: tuple[bool, str | None] = (False, None)) -> ReferenceData:
+    """The data file at ``path``; a missing file is an empty one (no problem). ``known``:
+    ``(True, text)`` reads ``text`` as the file (None: no file) instead of reading it."""
     data = ReferenceData(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return data
-    except (OSError, UnicodeDecodeError) as exc:
-        data.problems.append((None, f"cannot be read ({getattr(exc, 'strerror', None) or exc}); no citation lists"))
-        return data
+    if known[0]:
+        text = known[1]
+        if text is None:
+            return data
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return data
+        except (OSError, UnicodeDecodeError) as exc:
+            data.problems.append((None, f"cannot be read ({getattr(exc, 'strerror', None) or exc}); no citation lists"))
+            return data
     data.exists = True
+    data.text = text
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
