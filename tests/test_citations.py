@@ -271,3 +271,15 @@ def test_check_says_which_notes_were_joined_by_title_only(tmp_path, papernotes_c
     result = papernotes_cli("check", "--root", root)
     assert "notes/survey.md: note: cites notes/plain.md by its title only (neither has an arXiv id or DOI)" in result.stdout
     assert result.returncode == 0 and "0 warnings" in result.stdout
+
+
+def test_serve_rebuilds_the_pages_whose_lists_changed_when_the_data_file_is_saved(tmp_path, preview_server):
+    root = make_site(tmp_path / "root", data_file())
+    harness = preview_server(root)
+    since = harness.rebuilds
+    write_data(root, data_file(**{"arxiv:1810.04805": paper("BERT", [ref("1503.02531")])}))
+    harness.settle(since)
+    status, _, body = harness.fetch("/notes/kd.html")
+    assert status == 200 and "Cited by 3 of your notes · 被 3 篇引用" in body.decode("utf-8")
+    written = {p for report in harness.reports[1:] for p in report.written if p.endswith(".html")}
+    assert {"notes/kd.html", "notes/bert.html"} <= written and "notes/distil.html" not in written
