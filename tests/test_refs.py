@@ -259,3 +259,30 @@ def test_check_arxiv_versions_lists_notes_naming_an_older_version(tmp_path, arxi
                      "notes/lora.md:4: warning: names arXiv 2106.09685v1 (2021-06-17); v2 is newer (2021-10-16)"]
     assert asked == [["1706.03762", "2106.09685", "9999.99999"]]  # one request; a note without version is not asked
     assert result.returncode == 0 and "2 warnings" in result.stdout
+
+
+def test_on_a_terminal_a_progress_line_counts_papers_and_requests(tmp_path, fake):
+    import pty
+
+    make_notes(tmp_path)
+    leader, follower = pty.openpty()
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "papernotes.cli", "refs", "--root", str(tmp_path), "--api", fake.url,
+                                "--batch-size", "2", "--rate", "50"], stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.wait(timeout=60)
+    os.close(leader)
+    text = seen.decode("utf-8")
+    assert process.returncode == 0
+    for done, request in ((2, 1), (4, 2), (6, 3)):
+        assert f"fetched {done:,}/6 papers · request {request}/3 · " in text
+    assert "left" in text
