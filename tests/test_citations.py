@@ -184,8 +184,10 @@ def test_editing_the_data_file_rewrites_only_the_pages_whose_lists_changed(tmp_p
 
     # BERT now cites KD: the pages of both change, and the home page (KD is cited by one more)
     write_data(root, data_file(**{"arxiv:1810.04805": paper("BERT", [ref("1706.03762", "Attention Is All You Need"), ref("1503.02531")])}))
+    assert data_path in project.stale_paths()  # the safety net for a file event that never came
     report = project.refresh(writer, {data_path})
     assert not report.full and report.rendered_notes == 0
+    assert data_path not in project.stale_paths()
     pages = {p for p in report.written if p.endswith(".html")}
     assert {"notes/bert.html", "notes/kd.html", "index.html"} <= pages
     assert not pages & {"notes/distil.html", "notes/survey.html", "notes/plain.html", "categories/ml.html", "dashboard.html"}

@@ -119,6 +119,7 @@ class Project:
         self.static_problems: list[tuple[str, str]] = []  # static files not copied: (file, why)
         self.references_path = self.root / DATA_FILE  # what ``papernotes refs`` fetched
         self.references = ReferenceData(self.references_path)
+        self.references_stamp: str | None = None  # the data file's size and mtime when read
         #: the references in memory may not be those the outputs were made from (restored from the
         #: build cache, which does not keep them): a change to the file then means a full rebuild
         self.references_stale = False
@@ -176,6 +177,8 @@ class Project:
         found |= {p for p in self.records if p not in seen}
         present = {Path(os.path.normpath(p)) for p in assets}
         found |= present ^ self.assets
+        if file_stamp(self.references_path) != self.references_stamp:
+            found.add(self.references_path)
         return found
 
     def watched_paths(self) -> list[Path]:
@@ -221,6 +224,10 @@ class Project:
             if self.references_stale and self._touches_references(path):
                 return True
         return False
+
+    def _load_references(self) -> None:
+        self.references_stamp = file_stamp(self.references_path)
+        self.references = load_references(self.references_path)
 
     def _touches_references(self, path: Path) -> bool:
         """A change to the data file (or to a folder holding it: renamed, removed)."""
@@ -297,7 +304,7 @@ class Project:
         self.env = self.theme.environment()
         self.static = scan_static(self.root, self.config.follow_symlinks)
         self.records = {}
-        self.references = load_references(self.references_path)
+        self._load_references()
         self.references_stale = from_cache_only
         if from_cache_only:
             for path, cached in sorted(self.cached.items()):
@@ -342,7 +349,7 @@ class Project:
         affected, reloaded, before = self._reload(changed, notes_dir)
         references_changed = any(self._touches_references(p) for p in changed)
         if references_changed:
-            self.references = load_references(self.references_path)
+            self._load_references()
         old_web = self.ctx.citations if self.ctx is not None else None
         for note in self._dedupe():
             affected.add(Path(os.path.normpath(note.source)))
