@@ -44,7 +44,8 @@
       category: categories,
       venue: row.hasAttribute("data-venue") ? [row.getAttribute("data-venue")] : [],
       year: row.hasAttribute("data-year") ? [row.getAttribute("data-year")] : [],
-      tags: tags
+      tags: tags,
+      cited: ["1", "3"].filter(function (n) { return +(row.getAttribute("data-cited-by") || 0) >= +n; })
     };
   });
 

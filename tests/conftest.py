@@ -22,6 +22,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The example notes shipped with the repository; the repository root is itself a site root.
 EXAMPLE_NOTES = REPO_ROOT / "notes"
+EXAMPLE_DATA = REPO_ROOT / "data"
 
 def theme_script() -> str:
     """The one inline script of every page: the theme's (it applies the reader's light/dark choice
@@ -74,6 +75,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's example notes built once by the real CLI; returns the output folder."""
     root = tmp_path_factory.mktemp("example-root")
     shutil.copytree(EXAMPLE_NOTES, root / "notes")
+    shutil.copytree(EXAMPLE_DATA, root / "data")  # data/references.json: the citation lists
     result = run_papernotes("build", "--root", root, cwd=root)
     assert result.returncode == 0, f"building the example notes failed:\n{result.stdout}\n{result.stderr}"
     site = root / "site"

@@ -119,6 +119,11 @@ def test_wheel_carries_theme_and_init_works_outside_the_checkout(tmp_path):
     result = run("build", cwd=elsewhere / "mynotes", env=env)
     assert result.returncode == 0, result.stderr
     assert (elsewhere / "mynotes" / "site" / "assets" / "style.css").exists()
+    # the example notes come with what `papernotes refs` fetched for them: their citation lists
+    assert "papernotes/theme/example-data/references.json" in names
+    assert (elsewhere / "mynotes" / "data" / "references.json").is_file()
+    bert = (elsewhere / "mynotes" / "site" / "notes" / "nlp" / "bert.html").read_text(encoding="utf-8")
+    assert "Cited by " in bert and "citation-graph-svg" in bert
 
 
 def test_site_templates_and_assets_override_the_theme_file_by_file(tmp_path):

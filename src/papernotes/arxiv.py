@@ -91,3 +91,57 @@ def as_markdown_text(text: str) -> str:
         piece = _MARKDOWN_PUNCTUATION.sub(lambda m: "&amp;" if m.group(1) == "&" else "\\" + m.group(1), pieces[i])
         pieces[i] = _LINE_START.sub(_escape_line_start, piece)
     return "".join(pieces)
+
+
+@dataclass
+class Versions:
+    arxiv_id: str  # version-less
+    latest: int  # the newest version's number
+    first_date: str  # the day v1 appeared (YYYY-MM-DD)
+    latest_date: str  # the day the newest version appeared
+
+
+#: Ids per query of ``latest_versions`` (the API answers up to this many entries at once).
+VERSIONS_BATCH = 100
+
+
+def latest_versions(arxiv_ids: list[str], base: str | None = None, timeout: float = 30.0,
+                    pause: float = 3.0) -> dict[str, Versions]:
+    """The newest version of each paper (ids without version), asking for many at once; arXiv
+    asks for ``pause`` seconds between requests. Raises FetchError when an answer is unusable."""
+    import time
+
+    found: dict[str, Versions] = {}
+    ids = sorted(dict.fromkeys(_VERSION_SUFFIX.sub("", i) for i in arxiv_ids))
+    for start in range(0, len(ids), VERSIONS_BATCH):
+        if start:
+            time.sleep(pause)
+        chunk = ids[start:start + VERSIONS_BATCH]
+        query = urllib.parse.urlencode({"id_list": ",".join(chunk), "max_results": len(chunk)})
+        try:
+            with urllib.request.urlopen(f"{api_base(base)}/query?{query}", timeout=timeout) as response:  # noqa: S310
+                body = response.read(20_000_000)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise FetchError(f"could not reach the arXiv API ({reason})") from None
+        found.update(parse_versions(body))
+    return found
+
+
+_VERSION_SUFFIX = re.compile(r"v\d+$")
+_ABS_ID = re.compile(r"arxiv\.org/abs/(.+?)v(\d+)$")
+
+
+def parse_versions(body: bytes) -> dict[str, Versions]:
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise FetchError(f"the arXiv API answered with something that is not Atom XML ({exc})") from None
+    found = {}
+    for entry in root.findall("atom:entry", _NS):
+        match = _ABS_ID.search(_text(entry, "atom:id"))
+        if not match:
+            continue  # an error entry, or an id without version
+        found[match.group(1)] = Versions(match.group(1), int(match.group(2)), _text(entry, "atom:published")[:10],
+                                         _text(entry, "atom:updated")[:10])
+    return found

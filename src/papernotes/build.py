@@ -92,7 +92,7 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
     try:
         report = None
         prefilled = False
-        if last is not None and last.theme == inputs.theme and site_intact and project.restore(last.assets):
+        if last is not None and last.theme == inputs.theme and site_intact and project.restore(last.assets, last.build_id):
             _prefill(staging, output_dir, last.manifest)
             prefilled = True
             report = project.refresh(staging, inputs.changed_since(last, project))
@@ -186,7 +186,8 @@ class Inputs:
                     parts.append(f"{path}={file_stamp(Path(path))}")
         notes, assets = project.walk_notes()  # also what restoring from the cache needs
         static = list(scan_static(project.root, project.config.follow_symlinks).files.values())
-        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets + static}
+        data = [project.references_path] if project.references_path.is_file() else []  # data/references.json
+        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets + static + data}
         return cls(hashlib.sha256("\n".join(parts).encode()).hexdigest(), files, search)
 
     def changed_since(self, last: LastBuild, project: Project) -> set[Path]:
@@ -299,6 +300,7 @@ def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: P
               result: BuildResult, manifest: dict[str, str] | None = None) -> None:
     entries, keep = project.cache_entries()
     cache.store_notes(entries, keep)
+    cache.store_references(build_id, project.references.text)  # what the pages were made from
     static_dir = str(project.root / STATIC_DIR) + os.sep
     assets = {p: s for p, s in inputs.files.items()
               if not p.lower().endswith((".md", ".markdown")) or p.startswith(static_dir)}

@@ -253,6 +253,30 @@ class BuildCache:
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return None
 
+    def references_of(self, build_id: str) -> tuple[bool, str | None]:
+        """The data/references.json the build ``build_id`` read: (known, its text or None when
+        there was no file). Not known: an older cache, or stored by another build."""
+        if self._db is None:
+            return False, None
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'references'").fetchone()
+            data = json.loads(row[0]) if row is not None else None
+            if not isinstance(data, dict) or data.get("build_id") != build_id:
+                return False, None
+            text = data.get("text")
+            return True, text if isinstance(text, str) else None
+        except (sqlite3.Error, ValueError):
+            return False, None
+
+    def store_references(self, build_id: str, text: str | None) -> None:
+        if self._db is None:
+            return
+        try:
+            value = json.dumps({"build_id": build_id, "text": text}, ensure_ascii=False)
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('references', ?)", (value,))
+        except sqlite3.Error:
+            pass
+
     def store_last_build(self, build: LastBuild | None) -> None:
         if self._db is None:
             return

@@ -87,9 +87,9 @@ def make_parser() -> argparse.ArgumentParser:
                         "iframes removed) — for notes you did not write")
     p.set_defaults(run=run_serve)
 
-    from .commands import check, export, import_notes, new_note
+    from .commands import check, export, import_notes, new_note, refs
 
-    for command in (new_note, import_notes, check, export):
+    for command in (new_note, import_notes, check, export, refs):
         command.add_parser(commands)
 
     p = commands.add_parser("clean", help="remove the build cache and the built site",

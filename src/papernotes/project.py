@@ -36,6 +36,7 @@ from .model import Note, RenderedNote
 from . import parallel
 from .output import check_output_dir
 from .load.site import build_site
+from .load.references import DATA_FILE, ReferenceData, load_references
 from .load.static import STATIC_DIR, StaticFolder, scan_static
 from .theme import Theme
 
@@ -116,6 +117,12 @@ class Project:
         self._math_font: MathFontSubsetter | None = None  # the math font's last subset, kept between rebuilds
         self.static = StaticFolder()  # the files of static/, copied into the site as they are
         self.static_problems: list[tuple[str, str]] = []  # static files not copied: (file, why)
+        self.references_path = self.root / DATA_FILE  # what ``papernotes refs`` fetched
+        self.references = ReferenceData(self.references_path)
+        self.references_stamp: str | None = None  # the data file's size and mtime when read
+        #: the references in memory may not be those the outputs were made from (restored from the
+        #: build cache, which does not keep them): a change to the file then means a full rebuild
+        self.references_stale = False
 
     @property
     def renderer(self) -> NoteRenderer:
@@ -185,7 +192,17 @@ class Project:
                 return True
             if path == self.root / "assets":
                 return True
+            if self.references_stale and self._touches_references(path):
+                return True
         return False
+
+    def _load_references(self) -> None:
+        self.references_stamp = file_stamp(self.references_path)
+        self.references = load_references(self.references_path)
+
+    def _touches_references(self, path: Path) -> bool:
+        """A change to the data file (or to a folder holding it: renamed, removed)."""
+        return _under(self.references_path, path)
 
     # -- full ------------------------------------------------------------------------------------
     def _full(self, writer: Writer) -> RefreshReport:
@@ -272,6 +289,8 @@ class Project:
         self.env = self.theme.environment()
         self.static = scan_static(self.root, self.config.follow_symlinks)
         self.records = {}
+        self._load_references()
+        self.references_stale = from_cache_only
         if from_cache_only:
             for path, cached in sorted(self.cached.items()):
                 note, _slim, load_diagnostics, _render, _states = cached.payload
@@ -299,7 +318,9 @@ class Project:
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
         from .bibtex import citation_base_key
-        from .emit import MATH_CHARACTERS, TIMES, citation_group, is_links_key, links_key
+        from .citations import join, web_changes
+        from .emit import (CITED_COUNTS, MATH_CHARACTERS, READ_NEXT, TIMES, citation_group, citation_lists, links_key,
+                           touches_every_list)
 
         assert self.theme is not None
         notes_dir = self.notes_dir
@@ -312,6 +333,10 @@ class Project:
         if static_changed:  # static/ is small: look at all of it again, copy all of it again
             self.static = scan_static(self.root, self.config.follow_symlinks)
         affected, reloaded, before = self._reload(changed, notes_dir)
+        references_changed = any(self._touches_references(p) for p in changed)
+        if references_changed:
+            self._load_references()
+        old_web = self.ctx.citations if self.ctx is not None else None
         for note in self._dedupe():
             affected.add(Path(os.path.normpath(note.source)))
 
@@ -377,6 +402,9 @@ class Project:
             # a theme asset edited, added or deleted: the theme's files are listed again
             same = self.assets == assets_before and not static_changed and not theme_assets_changed
             outputs = None if same else self._collect_outputs(ctx)
+            if references_changed:
+                ctx.citations = join(ctx.site.notes, self.references)
+                outputs = self._collect_outputs(ctx)  # the note pages' dependencies follow their lists
         else:
             ctx = self._context()
             outputs = self._collect_outputs(ctx)
@@ -385,10 +413,15 @@ class Project:
                 # with another): every page linking to it changes, wherever the link is.
                 self.rewrite_all = True
         self.ctx = ctx
+        if old_web is not None and old_web is not ctx.citations:
+            change = web_changes(old_web, ctx.citations)
+            row_changed |= {citation_lists(key) for key in change.lists}
+            if change.read_next:
+                row_changed.add(READ_NEXT)
+            if change.counts:
+                row_changed.add(CITED_COUNTS)
+                self.row_cache.forget(change.counts)  # the home page's rows say how often a note is cited
         previous = self.outputs
-
-        # What outputs that show every note (depends_on None) do not show: file times, note links.
-        every_note_ignores = {TIMES} | {k for k in row_changed if is_links_key(k)}
 
         def needs_write(output: Output) -> bool:
             if self.rewrite_all:
@@ -402,7 +435,7 @@ class Project:
             if output.body_of is not None and output.body_of in body_changed:
                 return True
             if output.depends_on is None:
-                return bool(row_changed - every_note_ignores)
+                return touches_every_list(row_changed)
             return bool(output.depends_on & row_changed)
 
         report = RefreshReport(full=False, diagnostics=Diagnostics())
@@ -415,14 +448,14 @@ class Project:
         return self._finish(report, outputs)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
-        from .emit import TIMES, is_links_key
+        from .emit import touches_every_list
 
         if self.rewrite_all:
             return list(self.outputs.values())
         keys = row_changed | body_changed
-        every_note = any(k != TIMES and not is_links_key(k) for k in row_changed)  # what lists of every note show
+        every = touches_every_list(row_changed)
         return [o for o in self.outputs.values()
-                if (o.depends_on is None and every_note) or (o.depends_on is not None and o.depends_on & keys)
+                if (o.depends_on is None and every) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
 
     def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict]:
@@ -631,18 +664,23 @@ class Project:
         return (record.note, slim, record.load_diagnostics, record.render_diagnostics,
                 link_states(slim, targets))
 
-    def restore(self, assets: list[str]) -> bool:
+    def restore(self, assets: list[str], build_id: str | None = None) -> bool:
         """Take the last build's notes from the cache as the current state (before looking at what
         changed since), so that ``refresh(changed)`` redoes only what changed. False if it can't."""
         self.load_all(render=False, from_cache_only=True)
         static_dir = self.root / STATIC_DIR  # the last build's static files are among its assets
         self.static.files = {Path(a).relative_to(static_dir).as_posix(): Path(a) for a in sorted(assets)
                              if _under(Path(a), static_dir)}
-        self.assets = {Path(a) for a in assets if not _under(Path(a), static_dir)}
+        self.assets = {Path(a) for a in assets if not _under(Path(a), static_dir) and Path(a) != self.references_path}
         targets = self._targets()
         for record in self.records.values():
             if record.note is None or not self._restore_rendering(record, targets):
                 return False
+        if self.cache is not None and build_id is not None:
+            known = self.cache.references_of(build_id)  # the data file the last build read
+            if known[0]:
+                self.references = load_references(self.references_path, known)
+                self.references_stale = False
         self.ctx = self._context()
         self.outputs = {o.path: o for o in self._collect_outputs(self.ctx)}
         self.pages = sum(1 for o in self.outputs if o.endswith(".html"))
@@ -654,6 +692,7 @@ class Project:
             [r.rendered.math_chars for r in self.records.values() if r.note is not None and r.rendered is not None])
 
     def _context(self) -> EmitContext:
+        from .citations import join
         from .emit import EmitContext
 
         assert self.config is not None and self.theme is not None and self.env is not None
@@ -662,7 +701,8 @@ class Project:
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
                            asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html,
-                           math_font=self.math_font, static_files=self.static.files)
+                           math_font=self.math_font, static_files=self.static.files,
+                           citations=join(site.notes, self.references))
 
     def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
         from .emit import default_emitters
@@ -736,6 +776,8 @@ class Project:
             result.warn(display_path(path, self.root), None, message)
         for shown, message in self.static_problems:
             result.warn(shown, None, message)
+        for line, message in self.references.problems:
+            result.warn(display_path(self.references_path, self.root), line, message)
         result.extend(self.template_diagnostics)
         return result
 

@@ -96,5 +96,7 @@ def _write_site(directory: Path, examples: bool) -> None:
     if examples:
         shutil.copytree(default_theme_dir("example-notes"), notes, dirs_exist_ok=True,
                         ignore=lambda folder, names: [n for n in names if is_ignored(n)])
+        # what `papernotes refs` fetched for them: the example site shows which notes cite which
+        shutil.copytree(default_theme_dir("example-data"), directory / "data")
     else:
         (notes / "my-first-paper.md").write_text(STARTER_NOTE, encoding="utf-8")

@@ -13,7 +13,8 @@ _CHECKOUT = Path(__file__).resolve().parents[2]  # src/papernotes -> repository 
 
 
 def default_theme_dir(kind: str) -> Path:
-    """``templates``, ``assets`` or ``example-notes`` of the default theme.
+    """``templates``, ``assets``, ``example-notes`` or ``example-data`` (the example notes'
+    data/references.json) of the default theme.
 
     An installed wheel carries them inside the package; an editable install of a checkout
     uses the top-level folders of the repository.
@@ -21,7 +22,7 @@ def default_theme_dir(kind: str) -> Path:
     packaged = _PACKAGE_THEME / kind
     if packaged.is_dir():
         return packaged
-    checkout = _CHECKOUT / ("notes" if kind == "example-notes" else kind)
+    checkout = _CHECKOUT / {"example-notes": "notes", "example-data": "data"}.get(kind, kind)
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError(f"the default theme has no '{kind}' folder (looked in {packaged} and {checkout})")

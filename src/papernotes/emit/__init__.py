@@ -27,6 +27,29 @@ def citation_group(base_key: str) -> str:
     return "@cite:" + base_key
 
 
+#: The prefix of a pseudo note key per note: its citation lists (from data/references.json)
+#: changed. Unlike a note's own key, it does not touch the pages that list every note.
+CITATION_LISTS = "@refs:"
+
+#: A pseudo note key: the dashboard's "Read next" changed (papers the notes cite most, unwritten).
+READ_NEXT = "@read-next"
+
+#: A pseudo note key: how many notes cite some note changed (the home page's rows show it).
+CITED_COUNTS = "@cited-counts"
+
+
+def citation_lists(key: str) -> str:
+    return CITATION_LISTS + key
+
+
+def touches_every_list(changed: set[str]) -> bool:
+    """Whether a change written as pseudo and note keys touches the pages that depend on every
+    note (``depends_on`` None): any key but the file times, "Read next", the per-note citation
+    lists and a note's links (only the pages showing them depend on those)."""
+    return any(k not in (TIMES, READ_NEXT) and not k.startswith(CITATION_LISTS) and not is_links_key(k)
+               for k in changed)
+
+
 @dataclass(frozen=True)
 class Output:
     path: str  # site-relative, "/"-separated
@@ -55,5 +78,5 @@ def default_emitters() -> list[Emitter]:
             ThemeAssets(), NoteAssets(), MathFont(), StaticFiles()]  # static files last: they lose
 
 
-__all__ = ["EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "TIMES", "citation_group", "default_emitters",
-           "is_links_key", "links_key"]
+__all__ = ["CITATION_LISTS", "CITED_COUNTS", "EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "READ_NEXT", "TIMES",
+           "citation_group", "citation_lists", "default_emitters", "is_links_key", "links_key", "touches_every_list"]

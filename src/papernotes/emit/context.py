@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
+from ..citations import CitationWeb
 from ..model import DATE_LABELS, STATUS_EMOJI, Note, NoteLink, RenderedNote, Status
 from ..render.links import rebase_html, relative_href
 from ..render.mathfont import MathFontSubsetter
@@ -53,6 +54,7 @@ class EmitContext:
     row_cache: RowCache = field(default_factory=RowCache)
     body_html: Callable[[str, RenderedNote], str] | None = None  # loads a body kept on disk
     math_font: MathFontSubsetter = field(default_factory=MathFontSubsetter)  # kept between rebuilds
+    citations: CitationWeb = field(default_factory=CitationWeb)  # from data/references.json
     #: note key -> its links to other notes, when known before ``rendered`` (a parallel build)
     note_links: dict[str, tuple[NoteLink, ...]] | None = None
 
@@ -118,9 +120,16 @@ class EmitContext:
             "version": __version__,
             "term_url": self.site.term_url,  # the site knows which names have other page names
             "category_url": self.site.category_url,
+            "citations": self.citations,
+            "citation_graph": self.citation_graph,
             **values,
         }
         return self.env.get_template(template).render(context).encode("utf-8")
+
+    def citation_graph(self, note: Note):
+        from .citation_graph import layout
+
+        return layout(note, self.citations.cites_of(note), self.citations.cited_by_of(note))
 
     def row(self, note: Note, folder: str, url, page: str) -> str:
         by_folder = self.row_cache.rows.setdefault(note.key, {})
@@ -132,6 +141,7 @@ class EmitContext:
                 note=note, url=url, excerpt=excerpt, tags_shown=ROW_TAGS_SHOWN,
                 # The home page's filters read every tag of a row; no other page has them.
                 all_tags=folder == "",
+                cited_by=len(self.citations.cited_by_of(note)) if folder == "" else 0,  # the home page's filter
                 status_labels=self.site.config.status_labels, status_emoji=STATUS_EMOJI, date_labels=DATE_LABELS,
             ).strip()
             by_folder[folder] = html

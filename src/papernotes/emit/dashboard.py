@@ -29,7 +29,7 @@ from typing import Iterable
 
 from ..model import Note, Status
 from ..load.site import Category
-from . import TIMES, Output
+from . import READ_NEXT, TIMES, Output
 from .context import EmitContext
 
 #: Notes listed under "Waiting longest".
@@ -231,4 +231,4 @@ class DashboardPage:
                 Status=Status,
             )
 
-        yield Output(self.path, ctx.keys(site.notes) | {TIMES}, render)
+        yield Output(self.path, ctx.keys(site.notes) | {TIMES, READ_NEXT}, render)

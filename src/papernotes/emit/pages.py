@@ -7,7 +7,7 @@ from typing import Iterable
 
 from ..load.site import Category
 from ..model import Note
-from . import Output, citation_group
+from . import Output, citation_group, citation_lists
 from .bibtex import base_keys
 from .context import EmitContext
 from .link_buttons import link_buttons
@@ -49,6 +49,7 @@ class NotePages:
             deps |= {n.key for n in nav.notes} if nav else set()
             note_web = web.of(note)  # backlinks and related notes
             deps |= note_web.depends_on()
+            deps |= {citation_lists(note.key)} | ctx.citations.depends_on(note)  # "Cites N", "Cited by N"
 
             def render(note=note, previous=previous, following=following, nav=nav, note_web=note_web) -> bytes:
                 return ctx.render_page(

@@ -206,6 +206,9 @@ class PreviewServer:
             return False
         if path == Path(os.path.normpath(project.config.config_path)):
             return True
+        references = Path(os.path.normpath(project.references_path))  # data/references.json
+        if path == references or path == references.parent:
+            return True
         for folder, left_out in self._read_folders():
             if path == folder or folder in path.parents:
                 return not any(left_out(part) for part in path.relative_to(folder).parts)
@@ -229,6 +232,7 @@ class PreviewServer:
                 files += [Path(dirpath) / name for name in filenames if not left_out(name)]
         files += scan_static(project.root, follow).files.values()
         files.append(Path(os.path.normpath(project.config.config_path)))
+        files.append(Path(os.path.normpath(project.references_path)))
         return {path: file_stamp(path) for path in files}
 
     def _check_disk(self, handled: set[Path] = frozenset(), watch: bool = True) -> bool:
