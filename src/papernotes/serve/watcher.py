@@ -99,12 +99,16 @@ class ChangeCollector(FileSystemEventHandler):
             self._condition.notify_all()
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """A folder's device, inode and change time: a folder deleted and made again may get the same
+    inode at once (``rm -rf x && cp -a backup x`` on ext4 or tmpfs), but not the same change
+    time, and its old watch died with it. (Entries added or removed change it too: the folder is
+    then watched anew, and the comparison with the disk that follows covers the moment between.)"""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_dev, st.st_ino)
+    return (st.st_dev, st.st_ino, st.st_ctime_ns)
 
 
 def _under(path: Path, folder: Path) -> bool:
@@ -119,7 +123,7 @@ class Watches:
         self.root = root
         self.observer = Observer()
         self.observer.schedule(handler, str(root), recursive=True)
-        self._outside: dict[tuple[Path, bool], tuple[object, tuple[int, int] | None]] = {}
+        self._outside: dict[tuple[Path, bool], tuple[object, tuple[int, int, int] | None]] = {}
         self._lock = threading.Lock()
         self.observer.daemon = True
         self.observer.start()
@@ -129,7 +133,7 @@ class Watches:
         link to a folder): an existing one recursively, a missing one through its nearest existing
         parent (its creation is an event), one replaced by another (a new inode) anew. Call it
         before comparing with the disk: what changed before a watch existed, the comparison finds."""
-        wanted: dict[tuple[Path, bool], tuple[int, int] | None] = {}
+        wanted: dict[tuple[Path, bool], tuple[int, int, int] | None] = {}
         for folder in folders:
             target, recursive = folder, True
             while not target.is_dir() and target.parent != target:
