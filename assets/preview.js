@@ -9,7 +9,7 @@
   if (window.matchMedia("(pointer: coarse)").matches) return;
   var root = new URL("../", script.src).href; // the site's root: this file is assets/preview.js
   var notesRoot = root + "notes/";
-  var AREAS = ".note-body, .note-web";
+  var AREAS = ".note-body, .note-web, section.citations";
   var HOVER_DELAY = 300, HIDE_DELAY = 200;
   var cache = new Map();
   var box = null, current = null, wanted = null, showTimer = 0, hideTimer = 0;
@@ -57,6 +57,13 @@
     meta.textContent = [data.status_label, data.venue, data.year].filter(function (x) { return x; }).join(" · ");
     el.appendChild(title);
     el.appendChild(meta);
+    if (data.cites || data.cited_by) {
+      var web = document.createElement("p");
+      web.className = "note-preview-citations";
+      web.textContent = "Cites " + (data.cites || 0) + " · cited by " + (data.cited_by || 0) +
+        " of your notes · 引用 " + (data.cites || 0) + " 篇 · 被引 " + (data.cited_by || 0) + " 篇";
+      el.appendChild(web);
+    }
     if (data.text) {
       var text = document.createElement("p");
       text.className = "note-preview-text";

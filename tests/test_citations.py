@@ -297,3 +297,15 @@ def test_serve_picks_up_a_data_folder_made_while_it_runs(tmp_path, preview_serve
     harness.settle(since)
     status, _, body = harness.fetch("/notes/kd.html")
     assert status == 200 and "Cited by 2 of your notes · 被 2 篇引用" in body.decode("utf-8")
+
+
+def test_hover_previews_say_how_many_of_your_notes_a_note_cites_and_is_cited_by(tmp_path):
+    import json
+
+    site, _ = built(tmp_path, data_file())
+    for key in NOTES:
+        lists = section_lists(page(site, f"notes/{key}.html"))
+        counts = {heading.split()[0]: len(rows) for heading, rows in lists.items()}
+        data = json.loads((site / "previews" / f"{key}.json").read_text(encoding="utf-8"))
+        assert (data["cites"], data["cited_by"]) == (counts.get("Cites", 0), counts.get("Cited", 0)), key
+    assert json.loads((site / "previews" / "distil.json").read_text(encoding="utf-8"))["cites"] == 2

@@ -94,3 +94,29 @@ def test_the_page_reads_the_same_without_javascript(browser, site_server):
         assert "Related notes · 相关笔记" in text
     finally:
         context.close()
+
+
+def test_a_preview_says_how_many_of_your_notes_cite_the_note(page, site_server, example_site):
+    """Links in a note's citation lists preview too, and a preview tells the note's place in the
+    citation web of the user's notes (from data/references.json)."""
+    import json
+    import posixpath
+
+    from bs4 import BeautifulSoup
+
+    citing = next(p for p in sorted((example_site / "notes").rglob("*.html"))
+                  if BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser").select("section.citations li a"))
+    rel = citing.relative_to(example_site).as_posix()
+    page.goto(site_server + rel)
+    link = page.locator("section.citations li a").first
+    href = link.get_attribute("href")
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), href))
+    data = json.loads((example_site / "previews" / target.removeprefix("notes/")).with_suffix(".json")
+                      .read_text(encoding="utf-8"))
+    assert data["cites"] or data["cited_by"]
+    link.hover()
+    preview = visible_preview(page)
+    assert preview.locator(".note-preview-title").inner_text() == data["title"]
+    assert preview.locator(".note-preview-citations").inner_text() == (
+        f"Cites {data['cites']} · cited by {data['cited_by']} of your notes · "
+        f"引用 {data['cites']} 篇 · 被引 {data['cited_by']} 篇")

@@ -1,5 +1,5 @@
-"""``previews/<slug>.json``: what a hover preview of a note shows (title, status, venue, year and
-its first paragraph as text), one small file per note beside nothing else, so that a page fetches
+"""``previews/<slug>.json``: what a hover preview of a note shows (title, status, venue, year, how
+many of the user's notes it cites and is cited by, and its first paragraph as text), one small file per note beside nothing else, so that a page fetches
 only the notes a reader points at and an edit rewrites one file. ``assets/preview.js`` reads them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from typing import Iterable
 
 from ..model import Note
-from . import Output
+from . import Output, citation_lists
 from .context import EmitContext
 
 #: Most characters of the first paragraph a preview shows.
@@ -64,7 +64,10 @@ class PreviewFiles:
                     "venue": note.venue or "",
                     "year": note.year or "",
                     "text": html_text(rendered.excerpt_html) if rendered is not None else "",
+                    # among the user's notes (data/references.json): "Cites 2 · cited by 3 of your notes"
+                    "cites": len(ctx.citations.cites_of(note)),
+                    "cited_by": len(ctx.citations.cited_by_of(note)),
                 }
                 return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
-            yield Output(preview_path(note), frozenset({note.key}), render)
+            yield Output(preview_path(note), frozenset({note.key, citation_lists(note.key)}), render)
