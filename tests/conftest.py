@@ -6,6 +6,7 @@ Nothing here replaces a part of papernotes: builds go through the command line
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -261,3 +262,30 @@ def preview_server() -> Iterator[Callable[..., PreviewHarness]]:
     yield start
     for harness in reversed(started):
         harness.stop()
+
+
+@contextlib.contextmanager
+def fake_arxiv_api(answer: Callable[[list[str]], bytes]) -> Iterator[str]:
+    """A local stand-in for the arXiv API on 127.0.0.1: ``answer(ids)`` gives the Atom document
+    for the ids a request asks for (``id_list=a,b``). Yields the API's base URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            body = answer(query.get("id_list", [""])[0].split(","))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
+
+from conftest import fake_arxiv_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 
@@ -38,25 +38,9 @@ def arxiv_api():
     marked = lora[:start] + ABSTRACT_WITH_MARKUP.encode() + lora[end:]
     answers = {"2106.09685": lora, "9999.99999": b"<feed><not-closed>", "2305.00001": marked}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            ident = self.path.split("id_list=")[-1].split("&")[0]
-            body = answers.get(ident, b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>')
-            self.send_response(200)
-            self.send_header("Content-Type", "application/atom+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api"
-    server.shutdown()
-    server.server_close()
+    empty = b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>'
+    with fake_arxiv_api(lambda ids: answers.get(ids[0], empty)) as url:
+        yield url
 
 
 def test_new_creates_a_note_and_never_overwrites_one(tmp_path):

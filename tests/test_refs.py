@@ -4,7 +4,6 @@ answers from recordings written by hand in the documented shape: no network."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import fake_arxiv_api
 from fake_s2 import FakeScholar
 from papernotes.load.references import dump_references, load_references
 
@@ -220,32 +220,15 @@ ARXIV_PAPERS = {"2106.09685": dict(latest=2, published="2021-06-17", updated="20
 
 @pytest.fixture
 def arxiv_versions_api():
-    import http.server
-    import threading
-    import urllib.parse
-
     asked: list[list[str]] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            ids = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)["id_list"][0].split(",")
-            asked.append(ids)
-            entries = "".join(ATOM_ENTRY.format(ident=i, **ARXIV_PAPERS[i]) for i in ids if i in ARXIV_PAPERS)
-            body = f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/atom+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(ids: list[str]) -> bytes:
+        asked.append(ids)
+        entries = "".join(ATOM_ENTRY.format(ident=i, **ARXIV_PAPERS[i]) for i in ids if i in ARXIV_PAPERS)
+        return f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode()
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api", asked
-    server.shutdown()
-    server.server_close()
+    with fake_arxiv_api(answer) as url:
+        yield url, asked
 
 
 def test_check_arxiv_versions_lists_notes_naming_an_older_version(tmp_path, arxiv_versions_api):
