@@ -124,11 +124,7 @@ def slugify(text: str, fallback: str = "item") -> str:
     Safe on Linux, macOS and Windows file systems and in URLs (no ``?``, ``:``, ``#``,
     ``%``, dots or spaces).
     """
-    text = unicodedata.normalize("NFKC", text).strip()
-    text = "".join(ch.lower() if ch.isascii() else ch for ch in text)
-    text = _UNSAFE.sub("-", text)
-    text = _DASHES.sub("-", text).strip("-_")
-    return cut_bytes(text[:_KEEP_CHARS], PART_BYTES).strip("-_") or fallback
+    return cut_bytes(_clean(text, spell=False)[:_KEEP_CHARS], PART_BYTES).strip("-_") or fallback
 
 
 def page_slug(text: str, fallback: str = "item") -> str:
@@ -146,10 +142,13 @@ def page_slug(text: str, fallback: str = "item") -> str:
     return f"{cut_bytes(clean[:_KEEP_CHARS - 9], PART_BYTES - 9).rstrip('-_')}-{short_hash(text)}"
 
 
-def _clean(text: str) -> str:
-    spelled = _SIGNS.sub(lambda m: _SPELLED[m.group()], unicodedata.normalize("NFKC", text))
-    clean = unicodedata.normalize("NFKC", spelled).strip()
-    clean = "".join(ch.lower() if ch.isascii() else ch for ch in clean)
+def _clean(text: str, spell: bool = True) -> str:
+    """NFKC, ASCII lower-cased, anything but letters, digits, ``_`` and ``-`` a dash (``spell``:
+    ``+ # & @`` spelled out first)."""
+    clean = unicodedata.normalize("NFKC", text)
+    if spell:
+        clean = unicodedata.normalize("NFKC", _SIGNS.sub(lambda m: _SPELLED[m.group()], clean))
+    clean = "".join(ch.lower() if ch.isascii() else ch for ch in clean.strip())
     return _DASHES.sub("-", _UNSAFE.sub("-", clean)).strip("-_")
 
 
@@ -188,10 +187,6 @@ def slug_path(parts: list[str] | tuple[str, ...], fallback: str = "item") -> str
         used += size
     rest = "/".join(parts[len(kept):])
     return "/".join([*kept, f"{cut_bytes(slugs[len(kept)], 60).rstrip('-_')}-{short_hash(rest)}"])
-
-
-def slugify_path(parts: list[str] | tuple[str, ...], fallback: str = "item") -> str:
-    return slug_path(parts, fallback)
 
 
 def term_url(kind: str, name: str, slug: str | None = None) -> str:

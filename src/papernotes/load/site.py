@@ -158,6 +158,15 @@ def build_site(config: SiteConfig, notes: list[Note]) -> Site:
 TERM_WORDS = {"tags": "tag", "venues": "venue", "categories": "category"}
 
 
+def _shares(kind: str, name: str, wanted: str, other: str, url: str) -> str:
+    return (f"the {TERM_WORDS[kind]} '{clip(name)}' shares the page name '{kind}/{wanted}.html' with "
+            f"'{clip(other)}'; its page is '{clip(url, 160)}'")
+
+
+def _too_long(kind: str, name: str, url: str) -> str:
+    return f"the {TERM_WORDS[kind]} '{clip(name)}' is too long for a page name; its page is '{clip(url, 160)}'"
+
+
 def _name_pages(site: Site, categories: list[Category]) -> None:
     """Give every tag, venue and category a page of its own (``load.pagenames``), and note in
     the site which names were moved or shortened."""
@@ -169,13 +178,8 @@ def _name_pages(site: Site, categories: list[Category]) -> None:
         for key, wanted, other, got in choice.moved:
             term = by_key[key]
             term.slug = moved[key] = got
-            site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{clip(term.name)}' shares the page name "
-                                                      f"'{kind}/{wanted}.html' with '{clip(by_key[other].name)}'; "
-                                                      f"its page is '{term.url}'"))
-        for term in terms:
-            if is_shortened([term.name]):
-                site.renamed_pages.append((term.notes[0], f"the {TERM_WORDS[kind]} '{clip(term.name)}' is too long "
-                                                          f"for a page name; its page is '{term.url}'"))
+            site.renamed_pages.append((term.notes[0], _shares(kind, term.name, wanted, by_key[other].name, term.url)))
+        site.renamed_pages += [(t.notes[0], _too_long(kind, t.name, t.url)) for t in terms if is_shortened([t.name])]
     by_path = {c.path: c for c in categories}
     choice = distinct_slugs(sorted(by_path), lambda path: slug_path(path, "category"),
                             spelled=lambda path: "/".join(path),
@@ -184,13 +188,10 @@ def _name_pages(site: Site, categories: list[Category]) -> None:
     for path, wanted, other, got in choice.moved:
         category = by_path[path]
         category.page = moved[path] = got
-        site.renamed_pages.append((category.all_notes()[0], f"the category '{clip(category.title)}' shares the page "
-                                                            f"name 'categories/{wanted}.html' with "
-                                                            f"'{clip(' / '.join(other))}'; its page is '{clip(category.url, 160)}'"))
-    for category in categories:
-        if is_shortened([category.name]):
-            site.renamed_pages.append((category.all_notes()[0], f"the category '{clip(category.title)}' is too long for "
-                                                                f"a page name; its page is '{clip(category.url, 160)}'"))
+        site.renamed_pages.append((category.all_notes()[0], _shares("categories", category.title, wanted,
+                                                                    " / ".join(other), category.url)))
+    site.renamed_pages += [(c.all_notes()[0], _too_long("categories", c.title, c.url))
+                           for c in categories if is_shortened([c.name])]
 
 
 def term_key(name: str) -> str:
