@@ -309,3 +309,22 @@ def test_hover_previews_say_how_many_of_your_notes_a_note_cites_and_is_cited_by(
         data = json.loads((site / "previews" / f"{key}.json").read_text(encoding="utf-8"))
         assert (data["cites"], data["cited_by"]) == (counts.get("Cites", 0), counts.get("Cited", 0)), key
     assert json.loads((site / "previews" / "distil.json").read_text(encoding="utf-8"))["cites"] == 2
+
+
+def test_the_graph_fits_the_column_on_wide_screens_and_scrolls_on_phones(browser, site_server):
+    """At 1280 px no box of the graph is cut at the column's edge; on a phone it keeps its size (its
+    labels stay readable) inside a box that scrolls sideways, and the page itself does not."""
+    for width, scaled in ((1280, True), (390, False)):
+        tab = browser.new_page(viewport={"width": width, "height": 900})
+        try:
+            tab.goto(site_server + "notes/nlp/bert.html")
+            sizes = tab.eval_on_selector(".citation-graph-svg", """svg => ({
+                shown: svg.getBoundingClientRect().width, drawn: svg.viewBox.baseVal.width,
+                box: svg.parentElement.clientWidth, page: document.documentElement.scrollWidth})""")
+            assert sizes["page"] <= width
+            if scaled:
+                assert sizes["shown"] <= sizes["box"] + 0.5 and sizes["drawn"] > sizes["box"], sizes
+            else:
+                assert abs(sizes["shown"] - sizes["drawn"]) < 1, sizes
+        finally:
+            tab.close()
