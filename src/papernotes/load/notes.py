@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 import os
 import stat
 import re
@@ -173,6 +174,9 @@ def load_note(path: Path, root: Path, notes_dir: Path) -> Note:
             fields.category = folder  # () for notes/_index.md: the home page
         fields.title = fields.title if "title" in parts.front.data else " / ".join(fields.category)
     slug = slug_for_key(key)
+    if is_shortened(key.split("/")):  # said once, when the file is read: not on every rebuild
+        fields.notices = (*fields.notices, (None, f"its file name is too long for a page name; its page is "
+                                                  f"'notes/{slug}.html'"))
     return Note(
         describes_category=intro,
         source=path,
@@ -243,18 +247,20 @@ def unify_categories(notes: list[Note]) -> list[Note]:
     ``category: Prompting``, as tags are): each level takes the spelling most notes use (on a tie,
     the first in sort order), so it is the same in every build. Returns the notes whose category
     changed since the last call."""
+    written_counts = Counter(note.written_category or note.category for note in notes)  # a few dozen
     counts: dict[tuple[str, ...], dict[str, int]] = {}
-    for note in notes:
-        written = note.written_category or note.category
+    for written, notes_with_it in written_counts.items():
         for depth in range(1, len(written) + 1):
             spellings = counts.setdefault(tuple(p.casefold() for p in written[:depth]), {})
-            spellings[written[depth - 1]] = spellings.get(written[depth - 1], 0) + 1
+            spellings[written[depth - 1]] = spellings.get(written[depth - 1], 0) + notes_with_it
     chosen = {key: min(spellings, key=lambda s: (-spellings[s], s)) for key, spellings in counts.items()}
+    spelled: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for written in written_counts:
+        folded = tuple(p.casefold() for p in written)
+        spelled[written] = tuple(chosen[folded[:depth]] for depth in range(1, len(written) + 1))
     changed: list[Note] = []
     for note in notes:
-        written = note.written_category or note.category
-        folded = tuple(p.casefold() for p in written)
-        category = tuple(chosen[folded[:depth]] for depth in range(1, len(written) + 1))
+        category = spelled[note.written_category or note.category]
         if category != note.category:
             note.category = category
             changed.append(note)
@@ -266,8 +272,8 @@ def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics, own_pages: frozens
     or a note whose page would replace a file of the user's under notes/ (``own_pages``: their
     paths below notes/, ``foo.html``), get distinct pages by the rule of ``load.pagenames``.
 
-    Warns about each note that moved and each name too long to be a page name as it is. Returns
-    the notes whose page name changed since the last call."""
+    Warns about each note that moved. Returns the notes whose page name changed since the last
+    call. (A file name too long to be a page name as it is is said when the note is loaded.)"""
     by_path = {note.rel_path: note for note in notes}
     own = {page.casefold(): page for page in own_pages}
 
@@ -276,7 +282,7 @@ def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics, own_pages: frozens
         return f"notes/{page}, a file of yours," if page is not None else None
 
     choice = distinct_slugs(sorted(by_path), lambda path: by_path[path].base_slug or slug_for_key(by_path[path].key),
-                            spelled=lambda path: by_path[path].key, reserved=holder,
+                            spelled=lambda path: by_path[path].key, reserved=holder if own else lambda slug: None,
                             exact=lambda path, slug: by_path[path].key.rsplit("/", 1)[-1] == slug.rsplit("/", 1)[-1])
     moved: list[Note] = []
     for path in sorted(by_path):
@@ -288,8 +294,5 @@ def dedupe_slugs(notes: list[Note], diagnostics: Diagnostics, own_pages: frozens
         who = by_path[other].rel_path if other in by_path else other
         diagnostics.warn(path, None, f"its page name 'notes/{wanted}.html' is taken by {who}; "
                                      f"its page is 'notes/{got}.html'")
-    for path, note in sorted(by_path.items()):
-        if is_shortened(note.key.split("/")):
-            diagnostics.warn(path, None, f"its file name is too long for a page name; its page is 'notes/{note.slug}.html'")
     return moved
 

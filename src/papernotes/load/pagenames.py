@@ -49,6 +49,9 @@ def distinct_slugs(names: Iterable[Name], slug_of: Callable[[Name], str], spelle
         groups.setdefault(slug.casefold(), []).append(name)
     choice = SlugChoice()
     for members in groups.values():
+        if len(members) == 1 and reserved(wanted[members[0]]) is None:  # nearly every name
+            choice.slugs[members[0]] = wanted[members[0]]
+            continue
         members.sort(key=lambda n: (not exact(n, wanted[n]), spelled(n)))
         holder = reserved(wanted[members[0]])
         for i, name in enumerate(members):
