@@ -1,6 +1,7 @@
 // Hover previews: pointing at (or tabbing to) a link to another note in a note's text, its
 // backlinks or related notes shows that note's title, status, venue and first paragraph, read
-// from previews/<note>.json of this site. Escape, moving away or leaving the link hides it.
+// from previews/<n>.json of this site: previews/index.json says how many such files there are,
+// and a note is in file FNV-1a(its page name) mod that number (as emit/previews.py writes them). Escape, moving away or leaving the link hides it.
 // Not on touch screens (pointer: coarse). The page reads the same without it.
 (function () {
   "use strict";
@@ -11,26 +12,42 @@
   var notesRoot = root + "notes/";
   var AREAS = ".note-body, .note-web, section.citations";
   var HOVER_DELAY = 300, HIDE_DELAY = 200;
-  var cache = new Map();
+  var cache = new Map();  // preview file URL -> promise of its notes
+  var fileCount = null;   // promise of previews/index.json's number of files
   var box = null, current = null, wanted = null, showTimer = 0, hideTimer = 0;
 
-  function previewUrl(link) {
+  function previewName(link) {  // the linked note's page name, or null
     var url;
     try { url = new URL(link.getAttribute("href"), document.baseURI); } catch (e) { return null; }
     if (url.origin !== location.origin) return null;
     var path = url.origin + url.pathname;
     if (path.indexOf(notesRoot) !== 0 || !/\.html$/.test(url.pathname)) return null;
     if (url.pathname === location.pathname) return null; // this page itself
-    return root + "previews/" + path.slice(notesRoot.length, -5) + ".json";
+    try { return decodeURIComponent(path.slice(notesRoot.length, -5)); } catch (e) { return null; }
   }
 
-  function load(url) {
-    if (!cache.has(url)) {
-      cache.set(url, fetch(url).then(function (response) {
-        return response.ok ? response.json() : null;
-      }).catch(function () { return null; }));
-    }
-    return cache.get(url);
+  function fnv1a(text) {
+    var bytes = new TextEncoder().encode(text), hash = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) >>> 0;
+    return hash;
+  }
+
+  function fetchJson(url) {
+    return fetch(url).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).catch(function () { return null; });
+  }
+
+  function load(name) {
+    if (!fileCount) fileCount = fetchJson(root + "previews/index.json");
+    return fileCount.then(function (index) {
+      if (!index || !index.files) return null;
+      var url = root + "previews/" + (fnv1a(name) % index.files) + ".json";
+      if (!cache.has(url)) cache.set(url, fetchJson(url));
+      return cache.get(url).then(function (notes) {
+        return notes && Object.prototype.hasOwnProperty.call(notes, name) ? notes[name] : null;
+      });
+    });
   }
 
   function ensureBox() {
@@ -83,13 +100,13 @@
   }
 
   function show(link, delay) {
-    var url = previewUrl(link);
-    if (!url) return;
+    var name = previewName(link);
+    if (!name) return;
     clearTimeout(hideTimer);
     clearTimeout(showTimer);
     wanted = link;
     showTimer = setTimeout(function () {
-      load(url).then(function (data) {
+      load(name).then(function (data) {
         if (wanted !== link) return; // the reader moved on meanwhile
         if (!data || (current && current !== link)) hide();
         if (!data) return;

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -43,6 +44,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+
+def site_previews(site: Path) -> dict[str, dict]:
+    """Every note's hover preview in a built site, by page name (``peft/lora``), from the preview
+    files that ``previews/index.json`` counts (none left over beyond them)."""
+    count = json.loads((site / "previews" / "index.json").read_text(encoding="utf-8"))["files"]
+    names = {p.name for p in (site / "previews").iterdir()}
+    assert names == {"index.json", *(f"{n}.json" for n in range(count))} - {
+        f"{n}.json" for n in range(count) if not (site / "previews" / f"{n}.json").exists()}
+    found: dict[str, dict] = {}
+    for n in range(count):
+        path = site / "previews" / f"{n}.json"
+        if path.exists():
+            found.update(json.loads(path.read_text(encoding="utf-8")))
+    return found
 
 
 def run_papernotes(*args: str | os.PathLike, cwd: str | os.PathLike | None = None,

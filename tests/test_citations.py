@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from conftest import site_previews
 from papernotes.build import BuildOptions, build
 from papernotes.output import SiteDirectory
 from papernotes.project import Project
@@ -306,9 +307,9 @@ def test_hover_previews_say_how_many_of_your_notes_a_note_cites_and_is_cited_by(
     for key in NOTES:
         lists = section_lists(page(site, f"notes/{key}.html"))
         counts = {heading.split()[0]: len(rows) for heading, rows in lists.items()}
-        data = json.loads((site / "previews" / f"{key}.json").read_text(encoding="utf-8"))
+        data = site_previews(site)[key]
         assert (data["cites"], data["cited_by"]) == (counts.get("Cites", 0), counts.get("Cited", 0)), key
-    assert json.loads((site / "previews" / "distil.json").read_text(encoding="utf-8"))["cites"] == 2
+    assert site_previews(site)["distil"]["cites"] == 2
 
 
 def test_the_graph_fits_the_column_on_wide_screens_and_scrolls_on_phones(browser, site_server):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from conftest import site_previews
 from papernotes.build import BuildOptions, build
 
 FRONT = "---\ntitle: \"{title}\"\nstatus: read\ncategory: {category}\ntags: [{tags}]\n{more}---\n"
@@ -162,7 +163,7 @@ def test_preview_files_hold_title_status_venue_and_first_paragraph(tmp_path, pap
           more="venue: ICLR 2023\n")
     write(root, "b.md", "Beta", "x\n")
     assert papernotes_cli("build", "--root", root, "--no-search", cwd=root).returncode == 0
-    data = json.loads((root / "site" / "previews" / "sub" / "a.json").read_text(encoding="utf-8"))
+    data = site_previews(root / "site")["sub/a"]
     assert data["title"] == "Alpha <b>&</b> 论文" and data["status"] == "read" and data["venue"] == "ICLR 2023"
     assert data["status_label"] == "Read 已阅读" and data["year"] == 2023
     assert data["text"].startswith("First paragraph with ") and data["text"].endswith("math and a link.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import site_previews
+
 NOTE = "notes/generative/ddpm.html"  # links to DDIM ([[ddim|DDIM]]) and VAE; DDIM links back
 
 
@@ -38,7 +40,7 @@ def test_hovering_a_wikilink_shows_the_linked_notes_preview(page, site_server):
     assert link.get_attribute("aria-describedby") == "note-preview"
     box, anchor = preview.bounding_box(), link.bounding_box()
     assert box["y"] >= anchor["y"] + anchor["height"] - 1 or box["y"] + box["height"] <= anchor["y"] + 1
-    assert any(url.endswith("/previews/generative-models/ddim.json") for url in requests)
+    assert any(url.endswith("/previews/index.json") for url in requests)
     assert all(url.startswith(site_server) for url in requests), "no request beyond the site"
     # Moving the pointer away hides it
     page.mouse.move(5, 5)
@@ -111,8 +113,7 @@ def test_a_preview_says_how_many_of_your_notes_cite_the_note(page, site_server, 
     link = page.locator("section.citations li a").first
     href = link.get_attribute("href")
     target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), href))
-    data = json.loads((example_site / "previews" / target.removeprefix("notes/")).with_suffix(".json")
-                      .read_text(encoding="utf-8"))
+    data = site_previews(example_site)[target.removeprefix("notes/").removesuffix(".html")]
     assert data["cites"] or data["cited_by"]
     link.hover()
     preview = visible_preview(page)
@@ -120,3 +121,38 @@ def test_a_preview_says_how_many_of_your_notes_cite_the_note(page, site_server, 
     assert preview.locator(".note-preview-citations").inner_text() == (
         f"Cites {data['cites']} · cited by {data['cited_by']} of your notes · "
         f"引用 {data['cites']} 篇 · 被引 {data['cited_by']} 篇")
+
+
+def test_previews_come_from_the_right_file_on_a_site_with_many_notes(tmp_path, browser_context, serve_directory,
+                                                                    papernotes_cli):
+    """150 notes spread over several preview files (by a hash of the page name, computed again in
+    the browser): links to notes with English, Chinese and mixed page names all preview their own note."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    names = [f"paper-{i:03d}" for i in range(140)] + [f"论文{i}" for i in range(6)] + ["混合 Mixed 名字", "C++ 笔记",
+                                                                                   "x%20y", "über-café"]
+    for name in names:
+        (notes / f"{name}.md").write_text(f"---\ntitle: Title of {name}\nstatus: read\n---\nFirst words of {name}.\n",
+                                          encoding="utf-8")
+    links = "\n".join(f"- [[{name}]]" for name in names)
+    (notes / "hub.md").write_text(f"---\ntitle: Hub\nstatus: read\n---\n{links}\n", encoding="utf-8")
+    assert papernotes_cli("build", "--root", tmp_path, "--no-search", cwd=tmp_path).returncode == 0
+    site = tmp_path / "site"
+    previews = site_previews(site)
+    files = len([p for p in (site / "previews").iterdir() if p.name != "index.json"])
+    assert files >= 3 and len(previews) == len(names) + 1
+    base = serve_directory(site)
+    page = browser_context.new_page()
+    open_note(page, base, "notes/hub.html")
+    for index in [0, 1, 2, 70, *range(140, len(names))]:
+        name = names[index]
+        link = page.locator(".note-body li a.wikilink").nth(index)
+        link.hover()
+        preview = visible_preview(page)
+        title = preview.locator(".note-preview-title")
+        title.wait_for(state="visible", timeout=10_000)
+        page.wait_for_function("([el, want]) => el.textContent === want",
+                               arg=[title.element_handle(), f"Title of {name}"], timeout=10_000)
+        assert preview.locator(".note-preview-text").inner_text() == f"First words of {name}."
+        page.mouse.move(5, 5)
+        preview.wait_for(state="hidden", timeout=10_000)

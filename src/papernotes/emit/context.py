@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -59,6 +59,18 @@ class EmitContext:
     note_links: dict[str, tuple[NoteLink, ...]] | None = None
 
     @cached_property
+    def href_from(self) -> Callable[[str, str], str]:
+        """``relative_href`` from any page in a folder to a site path, remembered: the pages of one
+        folder link to the same notes, tags and categories (hundreds of thousands of links on a
+        large site), and the link depends only on the folder."""
+
+        @lru_cache(maxsize=1 << 16)
+        def href_from(folder: str, target: str) -> str:
+            return relative_href(f"{folder}/page.html" if folder else "page.html", target)
+
+        return href_from
+
+    @cached_property
     def web(self) -> Web:
         """Backlinks and related notes of every note (from every note's links: made once)."""
         links = self.note_links
@@ -78,9 +90,10 @@ class EmitContext:
         """Render one page; its links are relative to ``path`` (so any sub-path works), or start
         from ``base_url`` when ``absolute`` (the 404 page is served at arbitrary paths)."""
         base = self.site.config.base_url
+        page_folder, href_from = path.rpartition("/")[0], self.href_from
 
         def url(target: str) -> str:
-            return href(base + target) if absolute else relative_href(path, target)
+            return href(base + target) if absolute else href_from(page_folder, target)
 
         folder = path.rpartition("/")[0]
         row_page = path

@@ -24,12 +24,13 @@ class CategoryNav:
     notes: list[Note]
 
 
-def category_nav(categories: dict[tuple[str, ...], Category], note: Note) -> CategoryNav | None:
+def category_nav(categories: dict[tuple[str, ...], Category], positions: dict[tuple, int], note: Note) -> CategoryNav | None:
+    """``positions``: (category path, note key) -> the note's place among the category's notes."""
     category = categories.get(note.category)
     if category is None:
         return None
     members = category.notes
-    index = next((i for i, n in enumerate(members) if n.key == note.key), 0)
+    index = positions.get((note.category, note.key), 0)
     start = max(0, min(index - SIBLINGS_SHOWN // 2, len(members) - SIBLINGS_SHOWN))
     return CategoryNav(category, members[start:start + SIBLINGS_SHOWN])
 
@@ -41,10 +42,11 @@ class NotePages:
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
         base_of = base_keys(ctx)
         categories = {c.path: c for c in ctx.site.all_categories()}
+        positions = {(c.path, n.key): i for c in categories.values() for i, n in enumerate(c.notes)}
         web = ctx.web
         for note in ctx.site.notes:
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
-            nav = category_nav(categories, note)
+            nav = category_nav(categories, positions, note)
             deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
             deps |= {n.key for n in nav.notes} if nav else set()
             note_web = web.of(note)  # backlinks and related notes

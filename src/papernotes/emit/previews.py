@@ -1,6 +1,9 @@
-"""``previews/<slug>.json``: what a hover preview of a note shows (title, status, venue, year, how
-many of the user's notes it cites and is cited by, and its first paragraph as text), one small file per note beside nothing else, so that a page fetches
-only the notes a reader points at and an edit rewrites one file. ``assets/preview.js`` reads them."""
+"""``previews/<n>.json``: what a hover preview of a note shows (title, status, venue, year, how
+many of the user's notes it cites and is cited by, and its first paragraph as text), keyed by the
+note's page name (``peft/lora`` for ``notes/peft/lora.html``). The notes are spread over a few
+files (``previews/index.json`` says how many) by a hash of their page names, so that a page fetches
+about 64 notes' previews when a reader points at a link and an edit rewrites one small file.
+``assets/preview.js`` reads them."""
 
 from __future__ import annotations
 
@@ -16,8 +19,28 @@ from .context import EmitContext
 PREVIEW_CHARS = 320
 
 
-def preview_path(note: Note) -> str:
-    return f"previews/{note.slug}.json"
+PREVIEW_DIR = "previews"
+
+#: About this many notes share one preview file (at most twice as many): a file per note made a
+#: large site's cold build create thousands of tiny files, each costing more than its bytes.
+NOTES_PER_FILE = 64
+
+
+def file_count(notes: int) -> int:
+    """How many preview files a site of ``notes`` notes has: a power of two."""
+    files = 1
+    while files * NOTES_PER_FILE < notes:
+        files *= 2
+    return files
+
+
+def file_number(slug: str, files: int) -> int:
+    """Which preview file holds a note: FNV-1a (32 bits) of its page name's UTF-8 bytes, modulo
+    the number of files; ``assets/preview.js`` computes the same from the link's path."""
+    value = 0x811C9DC5
+    for byte in slug.encode("utf-8", "surrogatepass"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value % files
 
 
 class _Text(HTMLParser):
@@ -54,20 +77,36 @@ class PreviewFiles:
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         labels = ctx.site.config.status_labels
+        files = file_count(len(ctx.site.notes))
+        groups: dict[int, list[Note]] = {}
         for note in ctx.site.notes:
-            def render(note=note) -> bytes:
-                rendered = ctx.rendered.get(note.key)
-                data = {
-                    "title": note.title,
-                    "status": note.status.value,
-                    "status_label": labels[note.status],
-                    "venue": note.venue or "",
-                    "year": note.year or "",
-                    "text": html_text(rendered.excerpt_html) if rendered is not None else "",
-                    # among the user's notes (data/references.json): "Cites 2 · cited by 3 of your notes"
-                    "cites": len(ctx.citations.cites_of(note)),
-                    "cited_by": len(ctx.citations.cited_by_of(note)),
-                }
-                return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+            groups.setdefault(file_number(note.slug, files), []).append(note)
 
-            yield Output(preview_path(note), frozenset({note.key, citation_lists(note.key)}), render)
+        def data(note: Note) -> dict:
+            rendered = ctx.rendered.get(note.key)
+            return {
+                "title": note.title,
+                "status": note.status.value,
+                "status_label": labels[note.status],
+                "venue": note.venue or "",
+                "year": note.year or "",
+                "text": html_text(rendered.excerpt_html) if rendered is not None else "",
+                # among the user's notes (data/references.json): "Cites 2 · cited by 3 of your notes"
+                "cites": len(ctx.citations.cites_of(note)),
+                "cited_by": len(ctx.citations.cited_by_of(note)),
+            }
+
+        for number, notes in sorted(groups.items()):
+            def render(notes=notes) -> bytes:
+                return _json({note.slug: data(note) for note in notes})
+
+            deps = frozenset(k for note in notes for k in (note.key, citation_lists(note.key)))
+            yield Output(f"{PREVIEW_DIR}/{number}.json", deps, render)
+        # The number of files is its only content: it changes only when the number of notes
+        # crosses a power of two times NOTES_PER_FILE (every note changes file then).
+        yield Output(f"{PREVIEW_DIR}/index.json", frozenset({f"@preview-files:{files}"}),
+                     lambda: _json({"files": files}))
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
