@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import __version__
 from ..citations import CitationWeb
@@ -24,6 +24,8 @@ from .web import Web, build_web
 #: Tags shown on a note's row in a list; the rest are "+N more" (a note with thousands of tags
 #: would otherwise repeat all of them on each of its thousands of tag pages).
 ROW_TAGS_SHOWN = 8
+
+_CURRENT = ' aria-current="page"'
 
 
 @dataclass
@@ -110,6 +112,13 @@ class EmitContext:
         def rows(notes: list[Note]) -> Markup:
             return Markup("\n".join(self.row(note, folder, row_url, row_page) for note in notes))
 
+        def note_list(notes: list[Note], current: Note) -> Markup:
+            """``<li>`` links to ``notes``, one a line, the ``current`` one marked: the list beside a
+            note (tens of links on every note page, made here rather than by a template loop)."""
+            return Markup("".join(
+                f'<li><a href="{escape(url(n.url))}"{_CURRENT if n.key == current.key else ""}>{escape(n.title)}</a></li>\n'
+                for n in notes))
+
         def intro(note: Note | None) -> Markup:
             """A category's (or the site's) description, its links made for this page."""
             rendered = self.rendered.get(note.key) if note is not None else None
@@ -124,6 +133,7 @@ class EmitContext:
             "page": page,
             "url": url,
             "rows": rows,
+            "note_list": note_list,
             "intro": intro,
             "statuses": list(Status),
             "status_emoji": STATUS_EMOJI,

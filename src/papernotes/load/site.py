@@ -77,13 +77,25 @@ class Site:
     renamed_pages: list[tuple[Note, str]] = field(default_factory=list)
     #: page names that are not the usual ones: kind -> term key (or category path) -> slug
     page_names: dict[str, dict] = field(default_factory=dict)
+    #: (kind, name) -> page, as term_url and category_url found it (every page links to its tags
+    #: and categories: the page names are worked out once per name, not once per link)
+    _urls: dict[tuple, str] = field(default_factory=dict, repr=False, compare=False)
 
     def term_url(self, kind: str, name: object) -> str:
         """The page of the tag, venue, year or status ``name`` (as a note spells it)."""
-        return term_url(kind, str(name), self.page_names.get(kind, {}).get(term_key(str(name))))
+        found = self._urls.get((kind, name))
+        if found is None:
+            found = term_url(kind, str(name), self.page_names.get(kind, {}).get(term_key(str(name))))
+            self._urls[(kind, name)] = found
+        return found
 
     def category_url(self, path: tuple[str, ...] | list[str]) -> str:
-        return category_url(path, self.page_names.get("categories", {}).get(tuple(path)))
+        path = tuple(path)
+        found = self._urls.get(("categories", path))
+        if found is None:
+            found = category_url(path, self.page_names.get("categories", {}).get(path))
+            self._urls[("categories", path)] = found
+        return found
 
     def notices(self) -> list[tuple[Note, str]]:
         """Warnings about the site as a whole, each with a note it concerns."""
