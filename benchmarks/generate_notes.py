@@ -57,20 +57,29 @@ def zh_sentence(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(ZH) for _ in range(n)) + "。"
 
 
-def note_text(i: int, rng: random.Random) -> str:
+def front_matter(i: int, rng: random.Random, title: str, authors: list[str], summary) -> list[str]:
+    """The front matter of note ``i``; ``summary(zh_topic)`` is called last (the order of the
+    random draws is part of what the notes are)."""
     category, zh_topic, tags = TOPICS[i % len(TOPICS)]
-    title = f"{sentence(rng, 5)[:-1]} {i}"
-    lines = [
+    return [
         "---",
         f'title: "{title}"',
         f"status: {rng.choice(STATUSES)}",
         f"category: {category}",
         f"tags: [{', '.join(rng.sample(tags, k=min(2, len(tags))))}]",
         f"venue: {rng.choice(VENUES)}",
-        f"authors: [Author {i % 97}, Coauthor {i % 13}]",
+        f"authors: [{', '.join(authors)}]",
         f"date: 20{20 + i % 5}-{1 + i % 12:02d}-{1 + i % 28:02d}",
-        f"summary: {zh_topic}方向的一篇论文，{zh_sentence(rng, 4)}",
+        f"summary: {summary(zh_topic)}",
         "---",
+    ]
+
+
+def note_text(i: int, rng: random.Random) -> str:
+    title = f"{sentence(rng, 5)[:-1]} {i}"
+    lines = front_matter(i, rng, title, [f"Author {i % 97}", f"Coauthor {i % 13}"],
+                         lambda zh_topic: f"{zh_topic}方向的一篇论文，{zh_sentence(rng, 4)}")
+    lines += [
         "",
         "## 动机 Motivation",
         "",
@@ -286,20 +295,10 @@ def code_block(rng: random.Random, i: int, language: str) -> list[str]:
 
 
 def heavy_note_text(i: int, rng: random.Random) -> str:
-    category, zh_topic, tags = TOPICS[i % len(TOPICS)]
     title = f"{heavy_sentence(rng, 6)[:-1]} {i}"
     authors = [f"Author {(i + k * 31) % 211}" for k in range(rng.randint(2, 5))]
-    lines = [
-        "---",
-        f'title: "{title}"',
-        f"status: {rng.choice(STATUSES)}",
-        f"category: {category}",
-        f"tags: [{', '.join(rng.sample(tags, k=min(2, len(tags))))}]",
-        f"venue: {rng.choice(VENUES)}",
-        f"authors: [{', '.join(authors)}]",
-        f"date: 20{20 + i % 5}-{1 + i % 12:02d}-{1 + i % 28:02d}",
-        f"summary: {zh_topic}方向的长笔记，{heavy_zh(rng, 6)}",
-        "---",
+    lines = front_matter(i, rng, title, authors, lambda zh_topic: f"{zh_topic}方向的长笔记，{heavy_zh(rng, 6)}")
+    lines += [
         "",
         "## 动机 Motivation",
         "",
