@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jinja2
 
+from .usercache import TemplateCache
+
 _PACKAGE_THEME = Path(__file__).parent / "theme"
 _CHECKOUT = Path(__file__).resolve().parents[2]  # src/papernotes -> repository root
 
@@ -54,6 +56,7 @@ class Theme:
             # A template change makes a new environment (a full rebuild): no stat of the template
             # file each time a page includes it (thousands per build).
             auto_reload=False,
+            bytecode_cache=TemplateCache(),
         )
         return env
 

@@ -29,6 +29,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from ..usercache import user_cache_dir
+
 FONT_FILE = "STIXTwoMath-Regular.ttf"
 FONT_FAMILY = "papernotes math"  # the @font-face name in style.css
 OUTPUT_PATH = "assets/math.woff2"
@@ -114,8 +116,7 @@ copyright and licence entries.
 def shared_cache_dir() -> Path:
     if os.environ.get("PAPERNOTES_FONT_CACHE"):
         return Path(os.environ["PAPERNOTES_FONT_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "papernotes" / "math-font"
+    return user_cache_dir("math-font")
 
 
 class MathFontSubsetter:
