@@ -191,6 +191,41 @@ def test_one_note_edit_rewrites_only_its_dependants(tmp_path):
     assert len(written) < len(first.written) / 2
 
 
+def test_a_body_save_rewrites_the_feeds_that_show_the_note_and_no_others(tmp_path):
+    """A save changes the note's file time, which feeds, the sitemap and "Waiting longest" show: the
+    feeds of its own categories and the site are written again, other categories' feeds are not,
+    and the dashboard only when the note is waiting to be read."""
+    import os
+
+    root = tmp_path / "root"
+    notes = root / "notes"
+    notes.mkdir(parents=True)
+    for i in range(6):
+        status = "unread" if i == 5 else "read"
+        (notes / f"n{i}.md").write_text(f"---\ntitle: N{i}\nstatus: {status}\ncategory: {'A/Sub' if i < 3 else 'B'}\n"
+                                        f"date: 2024-01-0{i + 1}\n---\nBody {i}\n")
+        os.utime(notes / f"n{i}.md", (1_700_000_000 + i, 1_700_000_000 + i))
+    out = tmp_path / "out"
+    writer = SiteDirectory.create(out)
+    project = Project(root, output=out, check_output=False)
+    project.refresh(writer, None)
+
+    def save(name: str, when: int) -> set[str]:
+        path = notes / name
+        path.write_text(path.read_text() + "\nOne more paragraph.\n")
+        os.utime(path, (when, when))
+        report = project.refresh(writer, {path})
+        assert snapshot(out) == fresh_build(root, tmp_path)
+        return set(report.written)
+
+    written = save("n1.md", 1_800_000_000)
+    assert {"notes/n1.html", "atom.xml", "sitemap.xml", "categories/a.atom.xml", "categories/a/sub.atom.xml"} <= written
+    assert not written & {"categories/b.atom.xml", "dashboard.html", "index.html", "notes/n4.html"}
+    written = save("n5.md", 1_800_000_100)  # unread: "Waiting longest" orders by file time too
+    assert {"notes/n5.html", "atom.xml", "categories/b.atom.xml", "dashboard.html"} <= written
+    assert not written & {"categories/a.atom.xml", "categories/a/sub.atom.xml", "index.html"}
+
+
 def test_deleted_note_disappears_everywhere(tmp_path):
     root = tmp_path / "root"
     notes = root / "notes"

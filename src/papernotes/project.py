@@ -319,7 +319,7 @@ class Project:
     def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
         from .bibtex import citation_base_key
         from .citations import join, web_changes
-        from .emit import (CITED_COUNTS, MATH_CHARACTERS, READ_NEXT, TIMES, citation_group, citation_lists, links_key,
+        from .emit import (CITED_COUNTS, MATH_CHARACTERS, READ_NEXT, citation_group, citation_lists, links_key, time_key,
                            touches_every_list)
 
         assert self.theme is not None
@@ -389,8 +389,11 @@ class Project:
         self.row_cache.forget(row_changed)
         if self._math_characters() != math_before:
             row_changed.add(MATH_CHARACTERS)  # the math font
-        if any(is_note_file(p.name) for p in affected):
-            row_changed.add(TIMES)  # outputs that order notes by file time
+        for path in affected:  # outputs that order or date notes by their file's time
+            if is_note_file(path.name):
+                row_changed.update(time_key(n.key) for n in (before[path][0] if path in before else None,
+                                                             getattr(self.records.get(path), "note", None))
+                                   if n is not None)
 
         if structure_same and self.ctx is not None:
             ctx = self.ctx

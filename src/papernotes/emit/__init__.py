@@ -11,9 +11,19 @@ from .context import EmitContext
 from .web import is_links_key, links_key
 
 
-#: A pseudo note key: an output whose dependencies hold it is written again whenever any note's
-#: file changed (feeds and the dashboard order notes by when they were last changed).
-TIMES = "@times"
+#: The prefix of a pseudo note key per note: its file's modification time changed (any save).
+#: Feeds, the sitemap and the dashboard order or date notes by it; each depends on the time keys
+#: of the notes it may show, so a save rewrites only those that show the saved note — not, as a
+#: single key for every note's time did, every feed of the site on every save.
+TIME = "@time:"
+
+
+def time_key(key: str) -> str:
+    return TIME + key
+
+
+def time_keys(notes) -> frozenset[str]:
+    return frozenset(TIME + note.key for note in notes)
 
 #: A pseudo note key: the set of characters the site's formulas draw changed (the math font).
 MATH_CHARACTERS = "@math"
@@ -46,7 +56,7 @@ def touches_every_list(changed: set[str]) -> bool:
     """Whether a change written as pseudo and note keys touches the pages that depend on every
     note (``depends_on`` None): any key but the file times, "Read next", the per-note citation
     lists and a note's links (only the pages showing them depend on those)."""
-    return any(k not in (TIMES, READ_NEXT) and not k.startswith(CITATION_LISTS) and not is_links_key(k)
+    return any(k != READ_NEXT and not k.startswith((CITATION_LISTS, TIME)) and not is_links_key(k)
                for k in changed)
 
 
@@ -78,5 +88,5 @@ def default_emitters() -> list[Emitter]:
             ThemeAssets(), NoteAssets(), MathFont(), StaticFiles()]  # static files last: they lose
 
 
-__all__ = ["CITATION_LISTS", "CITED_COUNTS", "EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "READ_NEXT", "TIMES",
+__all__ = ["CITATION_LISTS", "CITED_COUNTS", "EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "READ_NEXT", "TIME", "time_key", "time_keys",
            "citation_group", "citation_lists", "default_emitters", "is_links_key", "links_key", "touches_every_list"]

@@ -18,8 +18,8 @@ class BibliographyFile:
         # Registered here, before any page is rendered (every emitter's outputs are collected first).
         texts = EntryTexts.of(ctx)
         ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx))
-        # Every note, and TIMES: the file also shows fields that lists do not (arXiv id, DOI,
-        # links, an own ``bibtex:`` entry), so it is written again whenever any note file changed.
+        # Every note: the fields it shows besides the lists' (arXiv id, DOI, links, an own
+        # ``bibtex:`` entry) are part of a note's list signature, so an edit of one rewrites it.
         deps = frozenset(note.key for note in ctx.site.notes)
 
         def render() -> bytes:

@@ -16,8 +16,9 @@ the chart follows light and dark mode.
 
 "Waiting longest" lists the notes not read yet (status ``unread`` or ``triage``), oldest first, by
 their ``date`` (the day they were added) or, without one, by their file's modification time (UTC
-day), marked as such. That time is why the page depends on ``TIMES`` besides every note's key: it
-is written again whenever any note file changed.
+day), marked as such, and notes of the same day by their file time. That is why the page depends
+on the time keys (``emit.time_key``) of the notes waiting, besides every note's key: it is written
+again whenever one of their files changed, not on every save.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Iterable
 
 from ..model import Note, Status
 from ..load.site import Category
-from . import READ_NEXT, TIMES, Output
+from . import READ_NEXT, Output, time_keys
 from .context import EmitContext
 
 #: Notes listed under "Waiting longest".
@@ -231,4 +232,6 @@ class DashboardPage:
                 Status=Status,
             )
 
-        yield Output(self.path, ctx.keys(site.notes) | {TIMES, READ_NEXT}, render)
+        # "Waiting longest" orders unread and triage notes by their date, then their file time.
+        waiting = [note for note in site.notes if note.status in WAITING]
+        yield Output(self.path, ctx.keys(site.notes) | time_keys(waiting) | {READ_NEXT}, render)

@@ -18,7 +18,8 @@ Dependencies (for incremental rebuilds)
     A feed shows the rows of its newest notes, but *which* notes are newest depends on every
     note's file time, and an edit that changes no row (body only) still changes a time. So each
     feed depends on the keys of all notes in its scope (the site, or the category and its
-    sub-categories) plus ``TIMES``: it is written again whenever any note file changed, whenever
+    sub-categories) and on their time keys (``emit.time_key``): it is written again whenever a
+    note file in its scope changed (a save elsewhere leaves it alone), whenever
     a note enters or leaves its scope (the dependency set changes) and whenever a row of a note in
     scope changed for another reason (an excerpt changing because a linked file appeared).
     Depending on only the 50 listed notes would not do: outputs are kept between rebuilds that do
@@ -43,7 +44,7 @@ from .. import __version__
 from ..model import Note
 from ..load.site import Category
 from ..urls import url_problem
-from . import TIMES, Output
+from . import Output, time_keys
 from .context import EmitContext
 
 #: Most entries in one feed.
@@ -202,7 +203,7 @@ class AtomFeeds:
         site = ctx.site
         # Notes and categories are read when rendering, not now: between rebuilds that keep the
         # site's structure the same Output is reused while the notes are updated in place.
-        yield Output("atom.xml", ctx.keys(site.notes) | {TIMES},
+        yield Output("atom.xml", ctx.keys(site.notes) | time_keys(site.notes),
                      lambda: atom_feed(ctx, "atom.xml", site.config.title, "index.html", site.notes))
         for category in site.all_categories():
             path = category_feed_path(category)
@@ -211,7 +212,8 @@ class AtomFeeds:
                 title = f"{site.config.title} · {category.title}"
                 return atom_feed(ctx, path, title, category.url, category.all_notes())
 
-            yield Output(path, ctx.keys(category.all_notes()) | {TIMES}, render)
+            notes = category.all_notes()
+            yield Output(path, ctx.keys(notes) | time_keys(notes), render)
 
 
 #: Pages that exist whatever the notes are (besides one per note, category and term).
@@ -257,7 +259,7 @@ class Sitemap:
     name = "Sitemap"
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
-        yield Output("sitemap.xml", ctx.keys(ctx.site.notes) | {TIMES}, lambda: sitemap(ctx))
+        yield Output("sitemap.xml", ctx.keys(ctx.site.notes) | time_keys(ctx.site.notes), lambda: sitemap(ctx))
 
 
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")

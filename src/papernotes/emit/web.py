@@ -20,7 +20,7 @@ REASONS_SHOWN = 3  # the strongest reasons a related note is listed for
 
 
 def links_key(note_key: str) -> str:
-    """A pseudo note key (see ``emit.TIMES``): the links of a note to other notes changed (what
+    """A pseudo note key (as ``emit.time_key``): the links of a note to other notes changed (what
     they point at, or the sentences around them). The pages of the notes it links to, or did,
     show them (backlinks), and so do pages that list it among their related notes."""
     return _LINKS + note_key
