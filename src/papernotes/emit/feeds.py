@@ -41,6 +41,7 @@ from typing import Iterable
 from urllib.parse import urljoin
 
 from .. import __version__
+from .times import EPOCH, iso, note_updated
 from ..model import Note
 from ..load.site import Category
 from ..urls import url_problem
@@ -52,7 +53,6 @@ FEED_LIMIT = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 # Code points XML 1.0 does not allow anywhere (not even escaped).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -62,23 +62,6 @@ _SPACES = re.compile(r"\s+")
 
 def xml_text(value: object) -> str:
     return _NOT_XML.sub("", str(value))
-
-
-def note_updated(note: Note) -> dt.datetime:
-    """The later of the read date (00:00 UTC) and the file's modification time (UTC, whole seconds)."""
-    try:
-        changed = dt.datetime.fromtimestamp(int(note.mtime), dt.timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        changed = EPOCH
-    if note.date is None:
-        return changed
-    read = dt.datetime.combine(note.date, dt.time(0, 0), dt.timezone.utc)
-    return max(read, changed)
-
-
-def iso(moment: dt.datetime) -> str:
-    """RFC 3339 / W3C datetime in UTC: 2024-03-05T12:00:00Z."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def recent(notes: Iterable[Note], limit: int = FEED_LIMIT) -> list[tuple[dt.datetime, Note]]:
