@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # imported where used: a build with nothing changed never loa
     from .emit import EmitContext, Output
     from .render.mathfont import MathFontSubsetter
     from .emit.context import RowCache
+    from .emit.times import FeedMemo
     from .render import NoteRenderer
     from .render.links import LinkTargets
 
@@ -111,6 +112,7 @@ class Project:
         self.cache: BuildCache | None = None
         self.cached: dict[str, CachedNote] = {}
         self._row_cache: RowCache | None = None
+        self._feed_memo: FeedMemo | None = None
         self.ctx: EmitContext | None = None
         self.pages = 0  # HTML pages among the outputs
         self.walked: tuple[list[Path], list[Path]] | None = None  # walk_notes() of this build
@@ -139,6 +141,15 @@ class Project:
 
             self._row_cache = RowCache()
         return self._row_cache
+
+    @property
+    def feed_memo(self) -> FeedMemo:
+        """Update times and sitemap lines, kept between rebuilds (``emit.times``)."""
+        if self._feed_memo is None:
+            from .emit.times import FeedMemo
+
+            self._feed_memo = FeedMemo()
+        return self._feed_memo
 
     @property
     def math_font(self) -> MathFontSubsetter:
@@ -704,6 +715,7 @@ class Project:
         rendered = {r.note.key: r.rendered for r in self.records.values() if r.note is not None and r.rendered}
         return EmitContext(site=site, rendered=rendered, theme=self.theme, env=self.env,
                            asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html,
+                           feed_memo=self.feed_memo,
                            math_font=self.math_font, static_files=self.static.files,
                            citations=join(site.notes, self.references))
 

@@ -19,6 +19,7 @@ from ..render.mathfont import MathFontSubsetter
 from ..load.site import Site
 from ..urls import href
 from ..theme import Theme
+from .times import FeedMemo
 from .web import Web, build_web
 
 #: Tags shown on a note's row in a list; the rest are "+N more" (a note with thousands of tags
@@ -54,6 +55,7 @@ class EmitContext:
     asset_files: list[Path] = field(default_factory=list)  # files under notes/ to copy
     static_files: dict[str, Path] = field(default_factory=dict)  # static/: site path -> file
     row_cache: RowCache = field(default_factory=RowCache)
+    feed_memo: FeedMemo = field(default_factory=FeedMemo)  # kept between rebuilds
     body_html: Callable[[str, RenderedNote], str] | None = None  # loads a body kept on disk
     math_font: MathFontSubsetter = field(default_factory=MathFontSubsetter)  # kept between rebuilds
     citations: CitationWeb = field(default_factory=CitationWeb)  # from data/references.json

@@ -33,6 +33,7 @@ characters XML 1.0 cannot carry at all (most control characters) are removed fir
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
 import re
 import xml.etree.ElementTree as ET
@@ -41,7 +42,7 @@ from typing import Iterable
 from urllib.parse import urljoin
 
 from .. import __version__
-from .times import EPOCH, iso, note_updated
+from .times import EPOCH, FeedMemo, iso
 from ..model import Note
 from ..load.site import Category
 from ..urls import url_problem
@@ -64,11 +65,12 @@ def xml_text(value: object) -> str:
     return _NOT_XML.sub("", str(value))
 
 
-def recent(notes: Iterable[Note], limit: int = FEED_LIMIT) -> list[tuple[dt.datetime, Note]]:
+def recent(notes: Iterable[Note], limit: int = FEED_LIMIT, memo: FeedMemo | None = None) -> list[tuple[dt.datetime, Note]]:
     """The ``limit`` most recently updated notes, newest first, ties by note key."""
-    dated = [(note_updated(n), n) for n in notes]
-    dated.sort(key=lambda pair: (-pair[0].timestamp(), pair[1].key))
-    return dated[:limit]
+    memo = memo or FeedMemo()
+    times = [(memo.time(n), n) for n in notes]
+    newest = heapq.nsmallest(limit, times, key=lambda pair: (pair[0][2], pair[1].key))
+    return [(time[0], note) for time, note in newest]
 
 
 def category_feed_path(category: Category) -> str:
@@ -137,7 +139,7 @@ def _serialize(root: ET.Element) -> bytes:
 def atom_feed(ctx: EmitContext, path: str, title: str, alternate: str, notes: list[Note]) -> bytes:
     """One Atom 1.0 document: ``path`` is where it is written, ``alternate`` the HTML page it mirrors."""
     config = ctx.site.config
-    entries = recent(notes)
+    entries = recent(notes, memo=ctx.feed_memo)
     # Default namespace given as a plain attribute, so that no global prefix registry is touched.
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
     if config.language:
@@ -224,15 +226,20 @@ def site_pages(ctx: EmitContext) -> list[tuple[str, Note | None]]:
 def sitemap(ctx: EmitContext) -> bytes:
     """Written as text, not through ElementTree: the file lists every page and is written again
     after every note edit (its ``lastmod`` times), so it is on the path of each rebuild."""
-    config = ctx.site.config
+    config, memo = ctx.site.config, ctx.feed_memo
+    site_url = config.site_url
     parts = ["<?xml version='1.0' encoding='utf-8'?>\n", f'<urlset xmlns="{SITEMAP_NS}">\n']
-    for path, note in site_pages(ctx):
-        loc = html.escape(xml_text(config.absolute_url(path)), quote=False)
-        if note is None:
-            parts.append(f"  <url>\n    <loc>{loc}</loc>\n  </url>\n")
-        else:
-            parts.append(f"  <url>\n    <loc>{loc}</loc>\n    <lastmod>{iso(note_updated(note))}</lastmod>\n  </url>\n")
+    pages = site_pages(ctx)
+    for path, note in pages:
+        key = (site_url, path, memo.time(note)[1] if note is not None else None)
+        line = memo.lines.get(key)
+        if line is None:
+            loc = html.escape(xml_text(config.absolute_url(path)), quote=False)
+            lastmod = f"    <lastmod>{key[2]}</lastmod>\n" if note is not None else ""
+            line = memo.lines[key] = f"  <url>\n    <loc>{loc}</loc>\n{lastmod}  </url>\n"
+        parts.append(line)
     parts.append("</urlset>\n")
+    memo.trim(len(pages))
     return "".join(parts).encode("utf-8")
 
 
