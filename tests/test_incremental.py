@@ -226,6 +226,30 @@ def test_a_body_save_rewrites_the_feeds_that_show_the_note_and_no_others(tmp_pat
     assert not written & {"categories/a.atom.xml", "categories/a/sub.atom.xml", "index.html"}
 
 
+def test_saves_keep_page_names_told_apart_and_category_spellings(tmp_path):
+    """Two files sharing a page name (LoRA.md, lora.md) and a category spelled two ways: saving
+    either note's body, then its category's spelling, gives what a fresh build gives."""
+    root = tmp_path / "root"
+    notes = root / "notes"
+    (notes / "prompting").mkdir(parents=True)
+    (notes / "LoRA.md").write_text("---\ntitle: Upper\ncategory: PEFT\n---\nOne.\n")
+    (notes / "lora.md").write_text("---\ntitle: Lower\ncategory: peft\n---\nTwo.\n")
+    (notes / "x.md").write_text("---\ntitle: X\ncategory: PEFT\n---\nThree.\n")
+    (notes / "prompting" / "p.md").write_text("---\ntitle: P\n---\nFour.\n")
+    out = tmp_path / "out"
+    writer = SiteDirectory.create(out)
+    project = Project(root, output=out, check_output=False)
+    project.refresh(writer, None)
+    assert snapshot(out) == fresh_build(root, tmp_path)
+    for name, text in [("lora.md", "---\ntitle: Lower\ncategory: peft\n---\nTwo, longer.\n"),
+                       ("LoRA.md", "---\ntitle: Upper\ncategory: PEFT\n---\nOne, longer.\n"),
+                       ("x.md", "---\ntitle: X\ncategory: peft\n---\nThree.\n"),  # peft now wins
+                       ("prompting/p.md", "---\ntitle: P\n---\nFour, longer.\n")]:
+        (notes / name).write_text(text)
+        project.refresh(writer, {notes / name})
+        assert snapshot(out) == fresh_build(root, tmp_path), name
+
+
 def test_deleted_note_disappears_everywhere(tmp_path):
     root = tmp_path / "root"
     notes = root / "notes"

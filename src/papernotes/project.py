@@ -348,7 +348,7 @@ class Project:
         if references_changed:
             self._load_references()
         old_web = self.ctx.citations if self.ctx is not None else None
-        for note in self._dedupe():
+        for note in ([] if self._names_kept(affected, before) else self._dedupe()):
             affected.add(Path(os.path.normpath(note.source)))
 
         # Which notes changed how: a "row" change shows in every list that holds the note
@@ -592,6 +592,24 @@ class Project:
         except OSError as exc:
             record.load_diagnostics.append(_error(shown, None, f"cannot be read: {exc.strerror or exc}"))
         return record
+
+    def _names_kept(self, affected: set[Path], before: dict) -> bool:
+        """Whether every note re-read keeps its page name and category spelling without looking at
+        all notes again (``_dedupe`` is a pass over the whole site): true when only notes that
+        were loaded before and still load changed, each with the same file name and the same
+        written category — then the old note's page name and spelling are the new one's."""
+        pairs = []
+        for path in affected:
+            old = before.get(path, (None,))[0]
+            record = self.records.get(path)
+            new = record.note if record is not None else None
+            if old is None or new is None or old.key != new.key or old.base_slug != new.base_slug \
+                    or (old.written_category or old.category) != (new.written_category or new.category):
+                return False
+            pairs.append((old, new))
+        for old, new in pairs:
+            new.slug, new.category = old.slug, old.category
+        return True
 
     def _dedupe(self) -> list[Note]:
         self.slug_diagnostics = Diagnostics()

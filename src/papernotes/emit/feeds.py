@@ -67,10 +67,10 @@ def xml_text(value: object) -> str:
 
 def recent(notes: Iterable[Note], limit: int = FEED_LIMIT, memo: FeedMemo | None = None) -> list[tuple[dt.datetime, Note]]:
     """The ``limit`` most recently updated notes, newest first, ties by note key."""
-    memo = memo or FeedMemo()
-    times = [(memo.time(n), n) for n in notes]
-    newest = heapq.nsmallest(limit, times, key=lambda pair: (pair[0][2], pair[1].key))
-    return [(time[0], note) for time, note in newest]
+    time = (memo or FeedMemo()).time
+    # (minus the timestamp, key, note): keys are unique, so notes themselves are never compared
+    newest = heapq.nsmallest(limit, [(time(n)[2], n.key, n) for n in notes])
+    return [(time(note)[0], note) for _, _, note in newest]
 
 
 def category_feed_path(category: Category) -> str:
@@ -229,7 +229,9 @@ def sitemap(ctx: EmitContext) -> bytes:
     config, memo = ctx.site.config, ctx.feed_memo
     site_url = config.site_url
     parts = ["<?xml version='1.0' encoding='utf-8'?>\n", f'<urlset xmlns="{SITEMAP_NS}">\n']
-    pages = site_pages(ctx)
+    if memo.pages is None or memo.pages[0] is not ctx.site:
+        memo.pages = (ctx.site, site_pages(ctx))
+    pages = memo.pages[1]
     for path, note in pages:
         key = (site_url, path, memo.time(note)[1] if note is not None else None)
         line = memo.lines.get(key)

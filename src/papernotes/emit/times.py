@@ -42,6 +42,9 @@ class FeedMemo:
 
     updated: dict[tuple, tuple[dt.datetime, str, float]] = field(default_factory=dict)
     lines: dict[tuple, str] = field(default_factory=dict)
+    #: the sitemap's pages (path, note or None) and the site they are of: a rebuild that keeps
+    #: the site's structure keeps its Site object, and with it the list
+    pages: tuple[object, list] | None = None
 
     def time(self, note: Note) -> tuple[dt.datetime, str, float]:
         """``note_updated(note)``, its ``iso`` text, and minus its timestamp (newest sorts first)."""
