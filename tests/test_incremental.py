@@ -250,6 +250,29 @@ def test_saves_keep_page_names_told_apart_and_category_spellings(tmp_path):
         assert snapshot(out) == fresh_build(root, tmp_path), name
 
 
+def test_the_math_font_follows_formulas_that_appear_change_and_go(tmp_path):
+    """The font holds the characters of every formula: a note that adds one, changes it, breaks
+    (a front-matter error), comes back and is deleted leaves the font a fresh build would make."""
+    root = tmp_path / "root"
+    notes = root / "notes"
+    notes.mkdir(parents=True)
+    (notes / "a.md").write_text("---\ntitle: A\n---\n$x + y$\n")
+    out = tmp_path / "out"
+    writer = SiteDirectory.create(out)
+    project = Project(root, output=out, check_output=False)
+    project.refresh(writer, None)
+    steps = [("b.md", "---\ntitle: B\n---\n$\\oiint_S F$\n"), ("b.md", "---\ntitle: B\n---\n$\\aleph_0$\n"),
+             ("b.md", "---\ntitle: [B\n---\n$\\aleph_0$\n"), ("b.md", "---\ntitle: B\n---\n$\\beth$ text\n"),
+             ("a.md", "---\ntitle: A\n---\nno math now\n"), ("b.md", None)]
+    for name, text in steps:
+        if text is None:
+            (notes / name).unlink()
+        else:
+            (notes / name).write_text(text)
+        project.refresh(writer, {notes / name})
+        assert snapshot(out)["assets/math.woff2"] == fresh_build(root, tmp_path)["assets/math.woff2"], (name, text)
+
+
 def test_deleted_note_disappears_everywhere(tmp_path):
     root = tmp_path / "root"
     notes = root / "notes"

@@ -171,7 +171,10 @@ class Project:
         return self.config.output_path
 
     # -- the one entry point ---------------------------------------------------------------------
-    def refresh(self, writer: Writer, changed: set[Path] | None = None) -> RefreshReport:
+    def refresh(self, writer: Writer, changed: set[Path] | None = None,
+                later: list[Output] | None = None) -> RefreshReport:
+        """Rebuild what ``changed`` touched (None: everything). ``later``: an incremental rebuild
+        leaves the background outputs that need writing there (``write_later`` writes them)."""
         started = time.perf_counter()
         changed = None if changed is None else {Path(os.path.normpath(p)) for p in changed}
         # A parallel build keeps no page bodies here, so it cannot be continued incrementally.
@@ -180,7 +183,7 @@ class Project:
             report = self._full(writer)
         else:
             assert changed is not None
-            report = self._incremental(writer, changed)
+            report = self._incremental(writer, changed, later)
         report.seconds = time.perf_counter() - started
         if self.long_lived:
             # What the site holds now lives long: move it out of the collector's way, so that the
@@ -327,7 +330,7 @@ class Project:
         self.row_cache.clear()
 
     # -- incremental -----------------------------------------------------------------------------
-    def _incremental(self, writer: Writer, changed: set[Path]) -> RefreshReport:
+    def _incremental(self, writer: Writer, changed: set[Path], later: list[Output] | None = None) -> RefreshReport:
         from .bibtex import citation_base_key
         from .citations import join, web_changes
         from .emit import (CITED_COUNTS, MATH_CHARACTERS, READ_NEXT, citation_group, citation_lists, links_key, time_key,
@@ -335,7 +338,6 @@ class Project:
 
         assert self.theme is not None
         notes_dir = self.notes_dir
-        math_before = self._math_characters()
         theme_assets_changed = any(
             _under(p, Path(os.path.normpath(d))) for p in changed for d in self.theme.asset_dirs
         )
@@ -369,8 +371,8 @@ class Project:
             elif new is not old:
                 _update_in_place(old, new)  # lists and pages keep pointing at the same object
                 self.records[path].note = old
-        old_excerpts = {note.key: excerpt for note, excerpt, _ in before.values() if note is not None}
-        old_links = {note.key: links for note, _, links in before.values() if note is not None}
+        old_excerpts = {note.key: excerpt for note, excerpt, _, _ in before.values() if note is not None}
+        old_links = {note.key: links for note, _, links, _ in before.values() if note is not None}
 
         # Notes to render again: the reloaded ones, those whose links looked at a changed path, and
         # those whose wikilinks looked up a name that a changed note had or has (file name, title).
@@ -384,9 +386,14 @@ class Project:
             rendered = record.rendered
             if rendered is None or rendered.looked_at & near or rendered.wiki_names & names:
                 to_render[id(record)] = record
+        # The characters the formulas draw, of every note about to change (the site's math font
+        # holds the characters of all notes: it is made again when one of these changes).
+        old_math = {path: entry[3] for path, entry in before.items()}
         for record in to_render.values():
             if record.note.key not in old_links and record.rendered is not None:
                 old_links[record.note.key] = record.rendered.note_links
+            if record.rendered is not None:
+                old_math.setdefault(record.source, record.rendered.math_chars)
         self._render(list(to_render.values()))
         body_changed = {r.note.key for r in to_render.values() if r.note is not None}
         for record in to_render.values():
@@ -398,7 +405,10 @@ class Project:
                 structure_same = False
                 row_changed.add(links_key(record.note.key))
         self.row_cache.forget(row_changed)
-        if self._math_characters() != math_before:
+        for record in to_render.values():
+            old_math.setdefault(record.source, "")
+        if any(old != (getattr(self.records.get(path), "rendered", None) or _NO_MATH).math_chars
+               for path, old in old_math.items()):
             row_changed.add(MATH_CHARACTERS)  # the math font
         for path in affected:  # outputs that order or date notes by their file's time
             if is_note_file(path.name):
@@ -456,9 +466,9 @@ class Project:
         report.rendered_notes = len(to_render)
         if outputs is None:  # the same pages as before: only those that depend on a change
             candidates = self._outputs_touching(row_changed, body_changed, affected)
-            self._emit(writer, candidates, needs_write, report, remove_missing=False)
+            self._emit(writer, candidates, needs_write, report, remove_missing=False, later=later)
             return self._finish(report, None)
-        self._emit(writer, outputs, needs_write, report)
+        self._emit(writer, outputs, needs_write, report, later=later)
         return self._finish(report, outputs)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
@@ -510,7 +520,8 @@ class Project:
             if path in self.records:
                 old = self.records[path]
                 before[path] = (old.note, old.rendered.excerpt_html if old.rendered else None,
-                                old.rendered.note_links if old.rendered else None)
+                                old.rendered.note_links if old.rendered else None,
+                                old.rendered.math_chars if old.rendered else "")
             if is_note_file(path.name):
                 if exists:
                     reloaded.append(self._load(path))
@@ -718,11 +729,6 @@ class Project:
         self.pages = sum(1 for o in self.outputs if o.endswith(".html"))
         return True
 
-    def _math_characters(self) -> str:
-        """Every character the formulas of the rendered notes draw."""
-        return self.math_font.characters_of(
-            [r.rendered.math_chars for r in self.records.values() if r.note is not None and r.rendered is not None])
-
     def _context(self) -> EmitContext:
         from .citations import join
         from .emit import EmitContext
@@ -749,22 +755,18 @@ class Project:
         return list(outputs.values())
 
     def _emit(self, writer: Writer, outputs: list[Output], needs_write, report: RefreshReport,
-              remove_missing: bool = True) -> None:
+              remove_missing: bool = True, later: list[Output] | None = None) -> None:
+        """Write the outputs that need it; ``later``: background outputs go there instead, for
+        ``write_later`` once open pages were told to reload."""
         assert self.theme is not None
         self.template_diagnostics = []
         for output in outputs:
             if not needs_write(output):
                 continue
-            try:
-                if output.source is not None:
-                    writer.copy(output.path, output.source)
-                elif output.render is not None:
-                    writer.write(output.path, output.render())
-            except TEMPLATE_ERRORS as exc:
-                self.template_diagnostics.append(template_error(exc, output.path, self.theme))
-                report.template_failed = True
+            if later is not None and output.background:
+                later.append(output)
                 continue
-            report.written.append(output.path)
+            self._write_output(writer, output, report)
         if not remove_missing:
             return
         current = {o.path for o in outputs}
@@ -772,6 +774,25 @@ class Project:
             if path not in current:
                 writer.remove(path)
                 report.removed.append(path)
+
+    def write_later(self, writer: Writer, outputs: list[Output], report: RefreshReport) -> None:
+        """The background outputs a ``refresh(..., later=[])`` left for afterwards."""
+        for output in outputs:
+            self._write_output(writer, output, report)
+        report.written.sort()
+
+    def _write_output(self, writer: Writer, output: Output, report: RefreshReport) -> None:
+        try:
+            if output.source is not None:
+                writer.copy(output.path, output.source)
+            elif output.render is not None:
+                writer.write(output.path, output.render())
+        except TEMPLATE_ERRORS as exc:
+            assert self.theme is not None
+            self.template_diagnostics.append(template_error(exc, output.path, self.theme))
+            report.template_failed = True
+            return
+        report.written.append(output.path)
 
     def _finish(self, report: RefreshReport, outputs: list[Output] | None) -> RefreshReport:
         """``outputs`` None: the set of outputs did not change."""
@@ -844,6 +865,10 @@ def wiki_names_of(notes: list[Note | None]) -> set[str]:
     from .render.wikilinks import names_of
 
     return {name for note in notes if note is not None for name in names_of(note)}
+
+
+#: A rendering without formulas (for a note that is gone, or failed to load).
+_NO_MATH = RenderedNote(html=None, excerpt_html="")
 
 
 def list_signature(note: Note) -> tuple:

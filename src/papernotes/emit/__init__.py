@@ -67,6 +67,9 @@ class Output:
     render: Callable[[], bytes] | None = None  # produces the content ...
     source: Path | None = None  # ... or a file copied as it is
     body_of: str | None = None  # the note whose whole body the page shows (its own page)
+    #: no page needs it to show right when it loads (feeds, the sitemap, papers.bib, preview
+    #: files): ``serve`` writes it after telling open pages to reload, so a save reloads sooner
+    background: bool = False
 
 
 class Emitter(Protocol):

@@ -26,7 +26,7 @@ class BibliographyFile:
             texts.keep({note.key for note in ctx.site.notes})
             return bibliography(ctx.site.notes, texts.text).encode("utf-8")
 
-        return [Output("papers.bib", deps, render)]
+        return [Output("papers.bib", deps, render, background=True)]
 
 
 def base_keys(ctx: EmitContext) -> BaseKeys:

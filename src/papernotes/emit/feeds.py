@@ -189,7 +189,7 @@ class AtomFeeds:
         # Notes and categories are read when rendering, not now: between rebuilds that keep the
         # site's structure the same Output is reused while the notes are updated in place.
         yield Output("atom.xml", ctx.keys(site.notes) | time_keys(site.notes),
-                     lambda: atom_feed(ctx, "atom.xml", site.config.title, "index.html", site.notes))
+                     lambda: atom_feed(ctx, "atom.xml", site.config.title, "index.html", site.notes), background=True)
         for category in site.all_categories():
             path = category_feed_path(category)
 
@@ -198,7 +198,7 @@ class AtomFeeds:
                 return atom_feed(ctx, path, title, category.url, category.all_notes())
 
             notes = category.all_notes()
-            yield Output(path, ctx.keys(notes) | time_keys(notes), render)
+            yield Output(path, ctx.keys(notes) | time_keys(notes), render, background=True)
 
 
 #: Pages that exist whatever the notes are (besides one per note, category and term).
@@ -251,7 +251,8 @@ class Sitemap:
     name = "Sitemap"
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
-        yield Output("sitemap.xml", ctx.keys(ctx.site.notes) | time_keys(ctx.site.notes), lambda: sitemap(ctx))
+        yield Output("sitemap.xml", ctx.keys(ctx.site.notes) | time_keys(ctx.site.notes), lambda: sitemap(ctx),
+                     background=True)
 
 
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
@@ -272,4 +273,4 @@ class RobotsFile:
             location = _URL_UNSAFE.sub("", ctx.site.config.absolute_url("sitemap.xml"))
             return f"User-agent: *\nAllow: /\n\nSitemap: {location}\n".encode("utf-8")
 
-        yield Output("robots.txt", frozenset(), render)
+        yield Output("robots.txt", frozenset(), render, background=True)

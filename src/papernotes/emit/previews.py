@@ -101,7 +101,7 @@ class PreviewFiles:
                 return _json({note.slug: data(note) for note in notes})
 
             deps = frozenset(k for note in notes for k in (note.key, citation_lists(note.key)))
-            yield Output(f"{PREVIEW_DIR}/{number}.json", deps, render)
+            yield Output(f"{PREVIEW_DIR}/{number}.json", deps, render, background=True)
         # The number of files is its only content: it changes only when the number of notes
         # crosses a power of two times NOTES_PER_FILE (every note changes file then).
         yield Output(f"{PREVIEW_DIR}/index.json", frozenset({f"@preview-files:{files}"}),

@@ -293,7 +293,8 @@ class PreviewServer:
         """Rebuild what ``changed`` touched (None, or after a failed rebuild: everything)."""
         assert self.project is not None and self._writer is not None
         recovering = self._recover
-        report = self.project.refresh(self._writer, None if recovering else changed)
+        later: list = []  # feeds, the sitemap, papers.bib, preview files: written after the event
+        report = self.project.refresh(self._writer, None if recovering else changed, later=later)
         if recovering:
             # The failed rebuild may have written files it never recorded: only outputs stay.
             report.removed.extend(self._sweep())
@@ -306,6 +307,7 @@ class PreviewServer:
         pages = tuple(p for p in report.written if p.endswith(".html"))
         removed = tuple(p for p in report.removed if p.endswith(".html"))
         self.hub.publish(RebuildEvent(pages, report.full, tuple(problems), self._serial, removed))
+        self.project.write_later(self._writer, later, report)
         for callback in self._on_rebuild:
             callback(report)
         if report.written or report.removed:
