@@ -805,18 +805,26 @@ class Project:
                 self.outputs = {**self.outputs, **{o.path: o for o in outputs}}
         # After a template failure the next refresh must write every page again.
         self.rewrite_all = report.template_failed
-        report.diagnostics = self.diagnostics()
-        failed = [p for p, r in self.records.items() if r.note is None]
-        intros = sum(1 for r in self.records.values() if r.note is not None and r.note.describes_category)
+        failed, intros, troubled = [], 0, []  # one pass over the notes: serve does this after every save
+        for path, record in self.records.items():
+            if record.note is None:
+                failed.append(path)
+            elif record.note.describes_category:
+                intros += 1
+            if record.load_diagnostics or record.render_diagnostics:
+                troubled.append((str(path), record))
+        report.diagnostics = self.diagnostics(troubled)
         report.notes = len(self.records) - len(failed) - intros  # papers: introductions are not counted
         report.pages = self.pages
         report.failed_notes = sorted(display_path(p, self.root) for p in failed)
         return report
 
-    def diagnostics(self) -> Diagnostics:
+    def diagnostics(self, troubled: list[tuple[str, NoteRecord]] | None = None) -> Diagnostics:
+        """Every problem of the site; ``troubled``: the notes with problems, when already known."""
         result = Diagnostics()
         result.extend(self.config_diagnostics)
-        troubled = [(str(p), r) for p, r in self.records.items() if r.load_diagnostics or r.render_diagnostics]
+        if troubled is None:
+            troubled = [(str(p), r) for p, r in self.records.items() if r.load_diagnostics or r.render_diagnostics]
         for _, record in sorted(troubled, key=lambda item: item[0]):
             result.extend(record.load_diagnostics)
             result.extend(record.render_diagnostics)
