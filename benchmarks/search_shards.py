@@ -1,0 +1,238 @@
+"""The search index in 1, 8 and 32 shards against one index: cold index time and memory, the
+cost of re-indexing one shard, query time in Chromium and whether the queries of
+docs/search.md show the same notes in the same order.
+
+    python benchmarks/search_shards.py --notes 1000 --shards 1 8 32 --runs 3
+
+The generated site (``benchmarks/generate_notes.py``) is built once without search; then, for
+each shard count, the index is built into a hard-linked copy of the site by ``papernotes.search``
+(``update_index``, Pagefind runs one per CPU at a time; the shard size set so that the count is the
+one asked for), ``--runs`` times from scratch: wall time and the peak of the summed RSS of all
+Pagefind processes (sampled every 10 ms). One page is then edited and the index updated: the cost
+of re-indexing its shard. Each site is served on 127.0.0.1 and every query is typed into the
+search box in headless Chromium, ``--runs`` times on a fresh page (medians; the first query of a
+page includes loading the index). "same as 1 shard" compares the titles shown (at most 20).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from generate_notes import generate  # noqa: E402
+
+from papernotes.search import Indexer, PageDigests, indexed_pages, update_index  # noqa: E402
+
+#: docs/search.md's queries: those measured on generated notes (they occur in them) first.
+QUERIES = ["知识蒸馏", "蒸馏", "参数高效微调", "参数 高效 微调", "扩散模型", "提示推理", "注意力", "teacher student",
+           "gradient", "lora", "xyzzy", "hinton", "survey", "low-rank", "chain of thought"]
+
+
+def rss_of_descendants(pid: int) -> int:
+    """The summed resident memory (bytes) of every process below ``pid``."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(entry)
+        children.setdefault(int(fields[1]), []).append(child)
+        rss[child] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        total += rss.get(child, 0)
+        todo += children.get(child, [])
+    return total
+
+
+class PeakMemory:
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_of_descendants(os.getpid()))
+            self._stop.wait(0.01)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def index_site(site: Path, shards: int) -> tuple[float, float, int]:
+    """Index ``site`` from scratch in ``shards`` shards: (seconds, peak MB, shards made)."""
+    for name in os.listdir(site):
+        if name.startswith("pagefind"):
+            shutil.rmtree(site / name)
+    pages = len(indexed_pages(site)[0])
+    per_shard = max(1, math.ceil(pages / shards))
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        update = update_index(site, Indexer(), PageDigests(), per_shard=per_shard)
+        seconds = time.perf_counter() - started
+    assert update.result.ok, update.result.problem
+    return seconds, memory.peak / 1e6, update.shards
+
+
+def reindex_one(site: Path, shards: int, digests: PageDigests) -> tuple[float, int]:
+    """Edit one note page, update the index: (seconds, shards re-indexed)."""
+    page = site / indexed_pages(site)[0][0]
+    page.write_bytes(page.read_bytes().replace(b"</article>", b"<p>edited zanthoxylum</p></article>", 1))
+    pages = len(indexed_pages(site)[0])
+    started = time.perf_counter()
+    update = update_index(site, Indexer(), digests, per_shard=max(1, math.ceil(pages / shards)))
+    return time.perf_counter() - started, len(update.rebuilt)
+
+
+#: Every result of a query, as the search box's own Pagefind (the module is loaded once per page,
+#: shards merged) ranks them: page ids (the hash of the page's fragment: the same in every
+#: bundle that indexes the page) in order.
+ALL_RESULTS = """async q => {
+  const pagefind = await import(new URL(document.querySelector('.search').dataset.pagefind, location.href).href);
+  const found = await pagefind.search(q.replace(/[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]{5,}/g,
+                                                  run => run.match(/[\\s\\S]{1,2}/g).join(' ')));
+  const first = await Promise.all(found.results.slice(0, 200).map(r => r.data()));
+  return [found.results.map(r => r.id), first.map(d => decodeURIComponent(d.url))];
+}"""
+
+
+def browser_runs(site: Path, queries: list[str], runs: int) -> dict[str, tuple]:
+    """Per query: the times to results over ``runs`` fresh pages, the pages the box lists, its
+    status line, and (ids of all Pagefind's results, URLs of the first 200) in order."""
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    found: dict[str, tuple] = {q: ([], [], "", ([], [])) for q in queries}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            for _ in range(runs):
+                context = browser.new_context()  # nothing cached from the run before
+                page = context.new_page()
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+                for query in queries:
+                    page.fill("#search-input", "")
+                    start = time.perf_counter()
+                    page.fill("#search-input", query)
+                    page.wait_for_function(
+                        "q => document.querySelector('#search-results').dataset.query === q && "
+                        "document.querySelector('.search-status').textContent.length > 0", arg=query, timeout=120000)
+                    elapsed = time.perf_counter() - start
+                    titles = page.eval_on_selector_all(".search-results a", "els => els.map(e => decodeURIComponent(new URL(e.href).pathname))")
+                    found[query][0].append(elapsed)
+                    ids = page.evaluate(ALL_RESULTS, query)
+                    found[query] = (found[query][0], titles, page.text_content(".search-status") or "", ids)
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    return found
+
+
+def compare(found: tuple, reference: tuple) -> str:
+    """How a query's results compare with one index's: "same" (the same pages, in the same
+    order, and the same listed), else whether Pagefind found the same pages, and where the ones
+    the box lists are in one index's order ("listed: its top 31": all among one index's first 31
+    results; "+2 not found by it": listed, but not among one index's results)."""
+    _times, shown, _status, (ids, urls) = found
+    _times, ref_shown, _status, (ref_ids, ref_urls) = reference
+    if ids == ref_ids and shown == ref_shown:
+        return "same"
+    pages = "same pages" if set(ids) == set(ref_ids) else f"{len(set(ids) - set(ref_ids))} pages more"
+    if not shown:
+        return pages
+    rank = {url: i for i, url in enumerate(ref_urls)}
+    known = [rank[url] for url in shown if url in rank]
+    outside = len(shown) - len(known)
+    where = (f"its top {max(known) + 1}" if known else "") + (f" +{outside} not found by it" if outside else "")
+    return f"{pages}; listed: {where.strip()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=1000)
+    parser.add_argument("--shards", type=int, nargs="*", default=[1, 8, 32])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--examples", action="store_true", help="the repository's example notes instead of generated ones")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.examples:
+            root = Path(tmp) / "root"
+            shutil.copytree(Path(__file__).resolve().parent.parent / "notes", root / "notes")
+        else:
+            root = generate(args.notes, Path(tmp) / "root")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+        subprocess.run([sys.executable, "-m", "papernotes.cli", "build", "-q", "--no-search", "--no-cache"],
+                       cwd=root, check=True, env=env)
+        notes = len(indexed_pages(root / "site")[0])
+        print(f"{notes} {'example' if args.examples else 'generated'} notes, {os.cpu_count()} CPUs\n")
+        print("| shards | cold index s (median) | peak RSS of all Pagefind processes MB | one edit: s to re-index | shards re-indexed |")
+        print("| --- | --- | --- | --- | --- |")
+        sites = {}
+        for shards in args.shards:
+            site = Path(tmp) / f"site-{shards}"
+            subprocess.run(["cp", "-al", str(root / "site"), str(site)], check=True)
+            times, peaks = [], []
+            made = 0
+            for _ in range(args.runs):
+                seconds, peak, made = index_site(site, shards)
+                times.append(seconds)
+                peaks.append(peak)
+            digests = PageDigests()
+            update_index(site, Indexer(), digests, per_shard=max(1, math.ceil(len(indexed_pages(site)[0]) / shards)))
+            edit_seconds, rebuilt = reindex_one(site, shards, digests)
+            print(f"| {made} | {statistics.median(times):.2f} | {max(peaks):.0f} | {edit_seconds:.2f} | {rebuilt} |",
+                  flush=True)
+            sites[shards] = site
+        if args.no_browser:
+            return
+        results = {shards: browser_runs(site, QUERIES, args.runs) for shards, site in sites.items()}
+        reference = results[args.shards[0]]
+        head = " | ".join(f"{s} shard{'s' if s > 1 else ''}: ms (first page) / shown / against {args.shards[0]}"
+                          for s in args.shards)
+        print(f"\n| query | {head} |")
+        print("| --- |" + " --- |" * len(args.shards))
+        for query in QUERIES:
+            cells = []
+            for shards in args.shards:
+                times, _shown, status, _ids = results[shards][query]
+                shown = status.split(" ")[0] if status[:1].isdigit() else "0"
+                cells.append(f"{statistics.median(times) * 1000:.0f} ({times[0] * 1000:.0f}) / {shown} / "
+                             f"{compare(results[shards][query], reference[query])}")
+            print(f"| {query} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
