@@ -31,6 +31,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from .pagefind_order import order_bundle
+
 INDEX_DIR = "pagefind"
 TIMEOUT_SECONDS = 1800
 
@@ -452,12 +454,16 @@ def update_index(site_dir: Path, indexer: Indexer | None = None, digests: PageDi
 
         def run(shard: Shard) -> IndexResult:
             if whole_site:
-                return indexer.build(site_dir, fresh[shard.bundle], site_dir, language or "")
-            _mirror(site_dir, shard.pages, sources[shard.bundle])
-            try:
-                return indexer.build(site_dir, fresh[shard.bundle], sources[shard.bundle], language or "")
-            finally:
-                shutil.rmtree(sources[shard.bundle], ignore_errors=True)
+                result = indexer.build(site_dir, fresh[shard.bundle], site_dir, language or "")
+            else:
+                _mirror(site_dir, shard.pages, sources[shard.bundle])
+                try:
+                    result = indexer.build(site_dir, fresh[shard.bundle], sources[shard.bundle], language or "")
+                finally:
+                    shutil.rmtree(sources[shard.bundle], ignore_errors=True)
+            if result.ok:
+                order_bundle(fresh[shard.bundle])  # the same pages: the same bytes
+            return result
 
         workers = max(1, min(jobs or os.cpu_count() or 1, len(dirty)))
         if workers == 1:
