@@ -463,6 +463,8 @@ def update_index(site_dir: Path, indexer: Indexer | None = None, digests: PageDi
                     shutil.rmtree(sources[shard.bundle], ignore_errors=True)
             if result.ok:
                 order_bundle(fresh[shard.bundle])  # the same pages: the same bytes
+                if shard.bundle != INDEX_DIR:
+                    _trim(fresh[shard.bundle])
             return result
 
         workers = max(1, min(jobs or os.cpu_count() or 1, len(dirty)))
@@ -499,6 +501,19 @@ def update_index(site_dir: Path, indexer: Indexer | None = None, digests: PageDi
             shutil.rmtree(path, ignore_errors=True)
     update.result.seconds = time.perf_counter() - started
     return update
+
+
+#: What a shard merged into shard 0 is read from (``mergeIndex`` uses shard 0's script, worker
+#: and WebAssembly): the rest of what Pagefind writes in every bundle (its UI scripts and styles,
+#: 600 KB) is left out of the other shards.
+MERGED_FILES = ("pagefind-entry.json", "filter", "index", "fragment")
+
+
+def _trim(bundle: Path) -> None:
+    for name in os.listdir(bundle):
+        if name not in MERGED_FILES and not name.endswith(".pf_meta"):
+            path = bundle / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def _shard_folders(site_dir: Path) -> list[str]:
