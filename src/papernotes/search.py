@@ -135,6 +135,7 @@ class Indexer:
     """Runs Pagefind, several runs at a time from several threads if asked; ``cancel()`` from
     another thread stops every run in progress (``serve`` on exit)."""
 
+    niceness: int = 0  # added to Pagefind's nice value (serve: 10, so that rebuilds come first)
     _processes: set = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cancelled: bool = False
@@ -152,7 +153,7 @@ class Indexer:
             with self._lock:
                 if self._cancelled:
                     return IndexResult(False, 0.0, "cancelled")
-                process = subprocess.Popen(dying_with_this_process(command),
+                process = subprocess.Popen(dying_with_this_process(command, self.niceness),
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 self._processes.add(process)
             out, err = process.communicate(timeout=TIMEOUT_SECONDS)
@@ -190,9 +191,10 @@ class Indexer:
             process.kill()
 
 
-#: Started in Pagefind's place: asks Linux to SIGKILL it when its parent (this process) dies, then
-#: becomes Pagefind (the request survives exec). A ``preexec_fn`` would do the same, but is unsafe
-#: in a process with threads (the math engine runs on one).
+#: Started in Pagefind's place: asks Linux to SIGKILL it when its parent (this process) dies, lowers
+#: its priority by the niceness asked for, then becomes Pagefind (both survive exec). A
+#: ``preexec_fn`` would do the same, but is unsafe in a process with threads (the math engine runs
+#: on one).
 _DIE_WITH_PARENT = """
 import ctypes, os, sys
 try:
@@ -201,18 +203,21 @@ except (OSError, AttributeError):
     pass
 if os.getppid() != int(sys.argv[1]):  # the parent died before that
     sys.exit(1)
-os.execvp(sys.argv[2], sys.argv[2:])
+if int(sys.argv[2]):
+    os.nice(int(sys.argv[2]))
+os.execvp(sys.argv[3], sys.argv[3:])
 """
 
 
-def dying_with_this_process(command: list[str]) -> list[str]:
+def dying_with_this_process(command: list[str], niceness: int = 0) -> list[str]:
     """``command``, wrapped so that it does not outlive this process — a killed build's Pagefind
-    would write on into a staging folder that the next build removes."""
+    would write on into a staging folder that the next build removes — and runs ``niceness``
+    steps below this process's priority."""
     if not sys.platform.startswith("linux"):
         return command
     if shutil.which(command[0]) is None:  # as Popen would say, not from inside the wrapper
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command[0])
-    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), str(niceness), *command]
 
 
 

@@ -75,7 +75,9 @@ class PreviewServer:
     _threads: list[threading.Thread] = field(default_factory=list)
     _serial: int = 0
     _on_rebuild: list[Callable[[RefreshReport], None]] = field(default_factory=list)
-    _indexer: Indexer = field(default_factory=Indexer)
+    #: Pagefind at a lower priority: on a busy machine the rebuild after a save (the page reload)
+    #: gets the CPU first, the index follows
+    _indexer: Indexer = field(default_factory=lambda: Indexer(niceness=10))
     _digests: PageDigests = field(default_factory=PageDigests)  # of the indexed pages, by stamp
     _index_wanted: threading.Condition = field(default_factory=threading.Condition)
     _index_dirty: bool = False
