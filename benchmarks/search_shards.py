@@ -21,6 +21,7 @@ import functools
 import http.server
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,19 +85,48 @@ class PeakMemory:
         self._thread.join()
 
 
-def index_site(site: Path, shards: int) -> tuple[float, float, int]:
-    """Index ``site`` from scratch in ``shards`` shards: (seconds, peak MB, shards made)."""
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def index_site(site: Path, shards: int, jobs: int = 0) -> tuple[float, float, int, float]:
+    """Index ``site`` from scratch in ``shards`` shards, ``jobs`` Pagefind runs at a time (0: one
+    per CPU): (seconds, peak MB, shards made, CPU seconds of the Pagefind processes)."""
     for name in os.listdir(site):
         if name.startswith("pagefind"):
             shutil.rmtree(site / name)
     pages = len(indexed_pages(site)[0])
     per_shard = max(1, math.ceil(pages / shards))
+    cpu = child_cpu()
     with PeakMemory() as memory:
         started = time.perf_counter()
-        update = update_index(site, Indexer(), PageDigests(), per_shard=per_shard)
+        update = update_index(site, Indexer(), PageDigests(), jobs=jobs, per_shard=per_shard)
         seconds = time.perf_counter() - started
     assert update.result.ok, update.result.problem
-    return seconds, memory.peak / 1e6, update.shards
+    return seconds, memory.peak / 1e6, update.shards, child_cpu() - cpu
+
+
+def api_seconds(site: Path, pages: int) -> float:
+    """Seconds a page when Pagefind's Python API (``PagefindIndex.add_html_file``, one process)
+    indexes the first ``pages`` note pages and writes the bundle."""
+    import asyncio
+
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    chosen = indexed_pages(site)[0][:pages]
+
+    async def run() -> float:
+        started = time.perf_counter()
+        config = IndexConfig(force_language="zh-cn", exclude_selectors=[".header-anchor", "annotation"])
+        async with PagefindIndex(config=config) as index:
+            for rel in chosen:
+                await index.add_html_file(content=(site / rel).read_text(encoding="utf-8"), source_path=rel)
+            with tempfile.TemporaryDirectory() as out:
+                await index.write_files(output_path=out)
+        return (time.perf_counter() - started) / len(chosen)
+
+    return asyncio.run(run())
 
 
 def reindex_one(site: Path, shards: int, digests: PageDigests) -> tuple[float, int]:
@@ -185,6 +215,8 @@ def main() -> None:
     parser.add_argument("--shards", type=int, nargs="*", default=[1, 8, 32])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--serial", action="store_true", help="also index each shard count one Pagefind run at a time")
+    parser.add_argument("--api-pages", type=int, default=0, help="also time Pagefind's Python API over this many pages")
     parser.add_argument("--examples", action="store_true", help="the repository's example notes instead of generated ones")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,24 +230,35 @@ def main() -> None:
                        cwd=root, check=True, env=env)
         notes = len(indexed_pages(root / "site")[0])
         print(f"{notes} {'example' if args.examples else 'generated'} notes, {os.cpu_count()} CPUs\n")
-        print("| shards | cold index s (median) | peak RSS of all Pagefind processes MB | one edit: s to re-index | shards re-indexed |")
-        print("| --- | --- | --- | --- | --- |")
+        print("| shards | cold index s (median) | Pagefind CPU s | peak RSS of all Pagefind processes MB | "
+              "one edit: s to re-index | shards re-indexed |")
+        print("| --- | --- | --- | --- | --- | --- |")
         sites = {}
         for shards in args.shards:
             site = Path(tmp) / f"site-{shards}"
             subprocess.run(["cp", "-al", str(root / "site"), str(site)], check=True)
-            times, peaks = [], []
+            times, peaks, cpus = [], [], []
             made = 0
             for _ in range(args.runs):
-                seconds, peak, made = index_site(site, shards)
+                seconds, peak, made, cpu = index_site(site, shards)
                 times.append(seconds)
                 peaks.append(peak)
+                cpus.append(cpu)
             digests = PageDigests()
             update_index(site, Indexer(), digests, per_shard=max(1, math.ceil(len(indexed_pages(site)[0]) / shards)))
             edit_seconds, rebuilt = reindex_one(site, shards, digests)
-            print(f"| {made} | {statistics.median(times):.2f} | {max(peaks):.0f} | {edit_seconds:.2f} | {rebuilt} |",
-                  flush=True)
+            print(f"| {made} | {statistics.median(times):.2f} | {statistics.median(cpus):.2f} | {max(peaks):.0f} | "
+                  f"{edit_seconds:.2f} | {rebuilt} |", flush=True)
+            if args.serial and made > 1:
+                serial = [index_site(site, shards, jobs=1) for _ in range(args.runs)]
+                print(f"| {made}, one run at a time | {statistics.median(r[0] for r in serial):.2f} | "
+                      f"{statistics.median(r[3] for r in serial):.2f} | {max(r[1] for r in serial):.0f} | | |", flush=True)
+                index_site(site, shards)
             sites[shards] = site
+        if args.api_pages:
+            per_page = api_seconds(root / "site", args.api_pages)
+            print(f"\nPagefind's Python API, one process: {per_page * 1000:.0f} ms a page over {args.api_pages} pages "
+                  f"(so {per_page * notes:.0f} s for {notes} notes)")
         if args.no_browser:
             return
         results = {shards: browser_runs(site, QUERIES, args.runs) for shards, site in sites.items()}
