@@ -116,23 +116,24 @@ def api_seconds(site: Path, pages: int) -> float:
 
     chosen = indexed_pages(site)[0][:pages]
 
-    async def run() -> float:
+    async def run(out: str) -> float:
         started = time.perf_counter()
-        config = IndexConfig(force_language="zh-cn", exclude_selectors=[".header-anchor", "annotation"])
-        async with PagefindIndex(config=config) as index:
+        config = IndexConfig(force_language="zh-cn", exclude_selectors=[".header-anchor", "annotation"], output_path=out)
+        async with PagefindIndex(config=config) as index:  # writes the bundle to ``out`` on leaving
             for rel in chosen:
                 await index.add_html_file(content=(site / rel).read_text(encoding="utf-8"), source_path=rel)
-            with tempfile.TemporaryDirectory() as out:
-                await index.write_files(output_path=out)
         return (time.perf_counter() - started) / len(chosen)
 
-    return asyncio.run(run())
+    with tempfile.TemporaryDirectory() as out:
+        return asyncio.run(run(out))
 
 
 def reindex_one(site: Path, shards: int, digests: PageDigests) -> tuple[float, int]:
     """Edit one note page, update the index: (seconds, shards re-indexed)."""
     page = site / indexed_pages(site)[0][0]
-    page.write_bytes(page.read_bytes().replace(b"</article>", b"<p>edited zanthoxylum</p></article>", 1))
+    edited = page.with_name(page.name + ".new")  # a new file: the sites are hard-linked copies
+    edited.write_bytes(page.read_bytes().replace(b"</article>", b"<p>edited zanthoxylum</p></article>", 1))
+    os.replace(edited, page)
     pages = len(indexed_pages(site)[0])
     started = time.perf_counter()
     update = update_index(site, Indexer(), digests, per_shard=max(1, math.ceil(pages / shards)))
@@ -147,7 +148,7 @@ ALL_RESULTS = """async q => {
   const found = await pagefind.search(q.replace(/[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]{5,}/g,
                                                   run => run.match(/[\\s\\S]{1,2}/g).join(' ')));
   const first = await Promise.all(found.results.slice(0, 200).map(r => r.data()));
-  return [found.results.map(r => r.id), first.map(d => decodeURIComponent(d.url))];
+  return [found.results.map(r => r.id), first.map(d => decodeURIComponent(d.url)), found.results.slice(0, 200).map(r => r.score)];
 }"""
 
 
@@ -162,7 +163,7 @@ def browser_runs(site: Path, queries: list[str], runs: int) -> dict[str, tuple]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    found: dict[str, tuple] = {q: ([], [], "", ([], [])) for q in queries}
+    found: dict[str, tuple] = {q: ([], [], "", ([], [], [])) for q in queries}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium",
@@ -192,21 +193,29 @@ def browser_runs(site: Path, queries: list[str], runs: int) -> dict[str, tuple]:
 
 def compare(found: tuple, reference: tuple) -> str:
     """How a query's results compare with one index's: "same" (the same pages, in the same
-    order, and the same listed), else whether Pagefind found the same pages, and where the ones
-    the box lists are in one index's order ("listed: its top 31": all among one index's first 31
-    results; "+2 not found by it": listed, but not among one index's results)."""
-    _times, shown, _status, (ids, urls) = found
-    _times, ref_shown, _status, (ref_ids, ref_urls) = reference
+    order, and the same listed), else whether Pagefind found the same pages ("+1 page": one it
+    did not), how many of the pages the box lists it lists too ("listed 17/20"), and where they
+    are in its order ("in its first 31": all among its first 31 results, "+2 not in its first
+    200")."""
+    _times, shown, _status, (ids, _urls, _scores) = found
+    _times, ref_shown, _status, (ref_ids, ref_urls, ref_scores) = reference
     if ids == ref_ids and shown == ref_shown:
+        if len(ref_scores) >= 20 and ref_scores[0]:
+            return f"same (its 20th score: {ref_scores[19] / ref_scores[0]:.0%} of the 1st)"
         return "same"
-    pages = "same pages" if set(ids) == set(ref_ids) else f"{len(set(ids) - set(ref_ids))} pages more"
-    if not shown:
+    more = len(set(ids) - set(ref_ids))
+    fewer = len(set(ref_ids) - set(ids))
+    pages = "same pages" if not more and not fewer else \
+        " ".join(part for part in (f"+{more} page{'s' if more > 1 else ''}" if more else "",
+                                   f"-{fewer} page{'s' if fewer > 1 else ''}" if fewer else "") if part)
+    if not shown and not ref_shown:
         return pages
     rank = {url: i for i, url in enumerate(ref_urls)}
     known = [rank[url] for url in shown if url in rank]
     outside = len(shown) - len(known)
-    where = (f"its top {max(known) + 1}" if known else "") + (f" +{outside} not found by it" if outside else "")
-    return f"{pages}; listed: {where.strip()}"
+    where = (f"in its first {max(known) + 1}" if known else "") + (f" +{outside} not in its first 200" if outside else "")
+    both = len(set(shown) & set(ref_shown))
+    return f"{pages}; listed {both}/{len(ref_shown)} {where.strip()}"
 
 
 def main() -> None:
