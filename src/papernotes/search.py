@@ -351,7 +351,8 @@ def plan_shards(site_dir: Path, digests: PageDigests, language: str | None,
     for rel in pages:
         groups[shard_of(rel, count)].append(rel)
     if not groups[0] and count > 1:  # a tiny shard size over a few pages: keep shard 0 filled
-        groups[0] = groups.pop(next(i for i, g in enumerate(groups) if g))
+        first = next(i for i, g in enumerate(groups) if g)
+        groups[0], groups[first] = groups[first], groups[0]
     settings = settings_key(language)
     shards = []
     base = str(site_dir) + os.sep
