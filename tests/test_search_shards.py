@@ -109,6 +109,21 @@ def status_options(page) -> list[str]:
     return page.eval_on_selector_all("select[data-filter=status] option", "os => os.map(o => o.textContent)")
 
 
+def cold_index(root: Path, env: dict[str, str], output: Path) -> Path:
+    """The site a cold build (no cache) of ``root``'s notes writes to ``output``."""
+    build(root, env, "--no-cache", "--output", str(output))
+    indexed_bundles(Path(env["PAGEFIND_LOG"]).parent)  # its runs are not the ones under test
+    return output
+
+
+def assert_same_index(site: Path, cold: Path) -> None:
+    """``site``'s search index is byte for byte the one a cold build wrote to ``cold``."""
+    assert shard_list(site) == shard_list(cold)
+    assert (site / "pagefind" / "shards.json").read_bytes() == (cold / "pagefind" / "shards.json").read_bytes()
+    for bundle in shard_list(cold):
+        assert bundle_files(site, bundle) == bundle_files(cold, bundle), bundle
+
+
 @pytest.fixture(scope="module")
 def sharded_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sharded-root")
@@ -177,6 +192,8 @@ def test_an_edit_build_indexes_only_the_changed_shard_and_nothing_changed_runs_n
     after = {bundle: bundle_files(site, bundle) for bundle in shard_list(site)}
     assert [b for b in before if before[b] != after[b]] == [shard]
 
+    assert_same_index(site, cold_index(root, env, tmp_path / "cold"))  # as a cold build writes it
+
     page = browser.new_page()
     page.goto(serve_directory(site) + "index.html")
     assert search(page, "zanthoxylum") == ["Adam: A Method for Stochastic Optimization"]
@@ -189,7 +206,7 @@ def test_an_edit_build_indexes_only_the_changed_shard_and_nothing_changed_runs_n
     pages_before = page_digests(site)
     removed.unlink()
     build(root, env)
-    # its shard, and those of the pages that changed with it (a neighbour's "next" link)
+    # its shard, and those of the pages that changed with it (a note that linked to it)
     changed = [rel for rel, digest in page_digests(site).items() if pages_before.get(rel) != digest]
     assert sorted(indexed_bundles(tmp_path)) == sorted({shard} | {shard_of_page(site, rel) for rel in changed})
     page.goto(page.url)  # a fresh page: the index as it is now
@@ -241,6 +258,8 @@ def test_serve_reindexes_only_the_edited_notes_shard(tmp_path, preview_server, b
     assert indexed_bundles(tmp_path) == [shard]
     after = {bundle: bundle_files(site, bundle) for bundle in shard_list(site)}
     assert [b for b in before if before[b] != after[b]] == [shard]
+
+    assert_same_index(site, cold_index(root, engine_env(tmp_path), tmp_path / "cold"))
 
     page = browser.new_page()
     page.goto(served.url + "index.html")
