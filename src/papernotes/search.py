@@ -220,8 +220,6 @@ def dying_with_this_process(command: list[str], niceness: int = 0) -> list[str]:
     return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), str(niceness), *command]
 
 
-
-
 # -- shards ------------------------------------------------------------------------------------------
 
 #: A site of up to this many indexed pages is one shard; above it, shards are added (doubling) so
@@ -271,8 +269,8 @@ def is_index_path(rel: str) -> bool:
 
 @dataclass
 class PageDigests:
-    """The SHA-1 of each indexed page's bytes, remembered by its size and modification time, so
-    that finding which shards changed reads only the pages written since the last time."""
+    """The SHA-1 of each indexed page's bytes, remembered by its modification time, size and
+    inode, so that finding which shards changed reads only the pages written since the last time."""
 
     known: dict[str, list[str]] = field(default_factory=dict)  # site path -> [stamp, sha1]
 
