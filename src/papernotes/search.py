@@ -536,13 +536,33 @@ def _beside(bundle: str, what: str) -> str:
 
 
 def _swap(fresh: Path, current: Path, tag: str) -> None:
-    """Put the complete bundle ``fresh`` where ``current`` is, in two renames."""
+    """Put the complete bundle ``fresh`` where ``current`` is: in one step where Linux can
+    exchange two folders (a request never finds the bundle missing), else in two renames."""
+    if current.exists() and _exchange(fresh, current):
+        shutil.rmtree(fresh, ignore_errors=True)  # now the old bundle
+        return
     old = current.parent / f".{current.name}-old-{tag}"
     shutil.rmtree(old, ignore_errors=True)
     if current.exists():
         os.rename(current, old)
     os.rename(fresh, current)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(one: Path, other: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False where
+    that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(one), at_fdcwd, os.fsencode(other), rename_exchange) == 0
 
 
 def remove_index(site_dir: Path) -> IndexUpdate | None:
