@@ -152,6 +152,48 @@ ALL_RESULTS = """async q => {
 }"""
 
 
+def serve_latency(root: Path, saves: int) -> tuple[list[float], list[float], int]:
+    """``papernotes serve`` (in this process) on ``root``: for each of ``saves`` edits of one note,
+    the seconds from the save to its page on disk having the edit, and to the index of its shard
+    having it (``shards.json``'s fingerprint changed). Also the shard count."""
+    import io
+
+    from papernotes.serve import PreviewServer, ServeOptions
+    from papernotes.search import read_shard_list
+
+    server = PreviewServer(ServeOptions(root=root, host="127.0.0.1", port=0), out=io.StringIO())
+    server.start()
+    site = server.site_dir
+    assert site is not None
+
+    def wait(condition, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            time.sleep(0.002)
+
+    try:
+        wait(lambda: server.index_runs >= 1)
+        rels = indexed_pages(site)[0]
+        note, page = next((note, site / rel) for note in sorted((root / "notes").rglob("*.md"))
+                          for rel in rels if rel.endswith(f"/{note.stem}.html"))
+        pages, indexes = [], []
+        for n in range(saves):
+            time.sleep(0.5)  # the previous save settled
+            listed = read_shard_list(site)
+            marker = f"zanthoxylum{n}"
+            started = time.monotonic()
+            note.write_text(note.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+            wait(lambda: marker in page.read_text(encoding="utf-8", errors="replace"))
+            pages.append(time.monotonic() - started)
+            wait(lambda: read_shard_list(site) not in (listed, {}))
+            indexes.append(time.monotonic() - started)
+        return pages, indexes, len(read_shard_list(site))
+    finally:
+        server.stop()
+
+
 def browser_runs(site: Path, queries: list[str], runs: int) -> dict[str, tuple]:
     """Per query: the times to results over ``runs`` fresh pages, the pages the box lists, its
     status line, and (ids of all Pagefind's results, URLs of the first 200) in order."""
@@ -226,6 +268,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--serial", action="store_true", help="also index each shard count one Pagefind run at a time")
     parser.add_argument("--api-pages", type=int, default=0, help="also time Pagefind's Python API over this many pages")
+    parser.add_argument("--serve-saves", type=int, default=0, help="also time this many saves in papernotes serve")
     parser.add_argument("--examples", action="store_true", help="the repository's example notes instead of generated ones")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -268,6 +311,11 @@ def main() -> None:
             per_page = api_seconds(root / "site", args.api_pages)
             print(f"\nPagefind's Python API, one process: {per_page * 1000:.0f} ms a page over {args.api_pages} pages "
                   f"(so {per_page * notes:.0f} s for {notes} notes)")
+        if args.serve_saves:
+            pages, indexes, count = serve_latency(root, args.serve_saves)
+            print(f"\npapernotes serve, {count} shard(s), {args.serve_saves} saves: page has the edit after "
+                  f"{statistics.median(pages) * 1000:.0f} ms (median; max {max(pages) * 1000:.0f}), the index after "
+                  f"{statistics.median(indexes) * 1000:.0f} ms (max {max(indexes) * 1000:.0f})", flush=True)
         if args.no_browser:
             return
         results = {shards: browser_runs(site, QUERIES, args.runs) for shards, site in sites.items()}
