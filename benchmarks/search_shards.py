@@ -11,7 +11,10 @@ one asked for), ``--runs`` times from scratch: wall time and the peak of the sum
 Pagefind processes (sampled every 10 ms). One page is then edited and the index updated: the cost
 of re-indexing its shard. Each site is served on 127.0.0.1 and every query is typed into the
 search box in headless Chromium, ``--runs`` times on a fresh page (medians; the first query of a
-page includes loading the index). "same as 1 shard" compares the titles shown (at most 20).
+page includes loading the index), and the pages found and listed are compared with the first
+shard count's (see ``compare``). ``--serial``: also one Pagefind run at a time; ``--api-pages N``:
+Pagefind's Python API over N pages; ``--serve-saves N``: N saves in ``papernotes serve`` (save to
+page, save to index); ``--examples``: the repository's example notes instead of generated ones.
 """
 
 from __future__ import annotations
