@@ -16,7 +16,6 @@ import gzip
 import hashlib
 import json
 import os
-import struct
 from pathlib import Path
 
 SIGNATURE = b"pagefind_dcd"
