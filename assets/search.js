@@ -22,16 +22,28 @@
   // top of matches in its text: the title counts most, then tags and authors, then the venue.
   var META_WEIGHTS = { title: 8, tags: 5, authors: 5, venue: 2 };
   var loading = null;
+  var sharded = false;  // the index is in more than one shard
   var serial = 0;
   var active = -1;
   var timer = null;
 
   // Chinese written without spaces: long runs of Han characters are split into two-character
   // words, which is how Pagefind's segmenter indexes most Chinese terms (参数高效微调 -> 参数 高效 微调).
+  var HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
   function splitQuery(query) {
     return query.replace(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{5,}/g, function (run) {
       return run.match(/[\s\S]{1,2}/g).join(" ");
     });
+  }
+
+  // Whether a Chinese query word (a run of Han characters, at most four: longer ones are split
+  // by splitQuery) is in ``text`` as Pagefind would have matched it in one index: a word of one
+  // or two characters as it is, one of four as its two halves (知识蒸馏: 知识 and 蒸馏, wherever they
+  // are), one of three character by character.
+  function hanFound(word, text) {
+    if (word.length <= 2) return text.indexOf(word) >= 0;
+    if (word.length === 4) return text.indexOf(word.slice(0, 2)) >= 0 && text.indexOf(word.slice(2)) >= 0;
+    return Array.from(word).every(function (c) { return text.indexOf(c) >= 0; });
   }
 
   function escapeHtml(text) {
@@ -48,10 +60,26 @@
     return escapeHtml(div.textContent || "").replace(/\u0001/g, "<mark>").replace(/\u0002/g, "</mark>");
   }
 
+  // The index may be in shards (pagefind/shards.json lists them, shard 0 first): shard 0 is
+  // loaded, the others are merged into it, so results, filter counts and ranking span them all.
+  function shards() {
+    return fetch(new URL("shards.json", bundle).href).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (listed) {
+      var site = new URL(box.getAttribute("data-root"), location.href);
+      sharded = !!(listed && listed.bundles && listed.bundles.length > 1);
+      return ((listed && listed.bundles) || []).slice(1).map(function (entry) { return new URL(entry.path, site).href; });
+    }).catch(function () { return []; });
+  }
+
   function load() {
     if (!loading) {
-      loading = import(bundle).then(function (pagefind) {
-        return Promise.resolve(pagefind.options({ baseUrl: root, excerptLength: 30, ranking: { metaWeights: META_WEIGHTS } })).then(function () {
+      var settings = { baseUrl: root, excerptLength: 30, ranking: { metaWeights: META_WEIGHTS } };
+      loading = Promise.all([import(bundle), shards()]).then(function (both) {
+        var pagefind = both[0];
+        return Promise.resolve(pagefind.options(settings)).then(function () {
+          return Promise.all(both[1].map(function (url) { return pagefind.mergeIndex(url, settings); }));
+        }).then(function () {
           return pagefind.filters();
         }).then(function (filters) {
           selects.forEach(function (select) {
@@ -128,19 +156,28 @@
     }).then(function (search) {
       if (mine !== serial || !search) return null;
       // Pagefind's Chinese mode also returns pages for Latin words it does not know (a typo
-      // matches on single letters), so Latin query words must really occur in a result.
+      // matches on single letters), so Latin query words must really occur in a result. A shard
+      // ignores a query word that none of its pages has (Pagefind's rule for a word it does not
+      // know) and returns pages with the other words, so with shards the Chinese words are
+      // checked too (hanFound).
       var latin = (query.toLowerCase().match(/[a-z0-9][a-z0-9.+\-]*/g) || []).filter(function (w) { return w.length > 1; });
-      var pool = search.results.slice(0, latin.length ? CHECKED : SHOWN);
+      var han = sharded ? (splitQuery(query).match(HAN) || []) : [];
+      var pool = search.results.slice(0, latin.length || han.length ? CHECKED : SHOWN);
       return Promise.all(pool.map(function (r) { return r.data(); })).then(function (data) {
         var kept = data.filter(function (item) {
-          if (!latin.length) return true;
+          if (!latin.length && !han.length) return true;
           var meta = item.meta || {};
           var text = [meta.title, meta.tags, meta.authors, meta.venue, item.content].join(" ").toLowerCase();
-          return latin.every(function (word) { return text.indexOf(word) >= 0; });
+          return latin.every(function (word) { return text.indexOf(word) >= 0; }) &&
+            han.every(function (word) { return hanFound(word, text); });
         });
         var more = search.results.length > pool.length;
-        return { total: kept.length + (more && !latin.length ? search.results.length - pool.length : 0),
-                 more: more && latin.length > 0, data: kept.slice(0, SHOWN) };
+        // Latin words: "60+" when more matched than were checked. Chinese words alone: the whole
+        // count when every page checked passed (the ones a shard should not have returned are
+        // few and rank low), "60+" otherwise.
+        var whole = !latin.length && (!han.length || kept.length === pool.length);
+        return { total: kept.length + (more && whole ? search.results.length - pool.length : 0),
+                 more: more && !whole, data: kept.slice(0, SHOWN) };
       });
     }).then(function (found) {
       if (!found || mine !== serial) return;

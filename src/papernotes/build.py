@@ -16,7 +16,7 @@ from .cache import CACHE_DIR, BuildCache, LastBuild, file_stamp, render_version,
 from .output import MARKER, OutputError, site_files
 from .load.notes import display_path
 from .load.static import STATIC_DIR, scan_static
-from .search import INDEX_DIR
+from .search import INDEX_DIR, SHARD_LIST, IndexUpdate, PageDigests, remove_index, update_index
 from .theme import Theme
 
 from .load.config import SiteConfig
@@ -24,7 +24,6 @@ from .diagnostics import Diagnostics
 from .output import Staging
 from .parallel import default_jobs
 from .project import Project
-from .search import build_index
 
 
 @dataclass
@@ -109,22 +108,22 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
             result.notices.append(f"{CACHE_DIR}: {cache.problem}")
         notes_changed = report.full or any(p.startswith("notes/") and p.endswith(".html")
                                            for p in report.written + report.removed)
-        index_dir = staging.path / INDEX_DIR
-        index_touched = True
-        if not search and index_dir.exists():
-            shutil.rmtree(index_dir)
-        elif search and not report.template_failed and (notes_changed or not index_dir.exists()):
-            shutil.rmtree(index_dir, ignore_errors=True)  # never write through hard links
-            index = build_index(staging.path)
-            result.search_seconds = index.seconds if index.ok else None
-            if not index.ok:
-                shutil.rmtree(index_dir, ignore_errors=True)  # never publish half an index
-                if index.incomplete and _low_on_space(staging.path):
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(index_dir))
-                result.diagnostics.warn("search", None, f"search index not built: {index.problem}; "
+        index: IndexUpdate | None = None
+        digests: PageDigests | None = None
+        if not search:
+            index = remove_index(staging.path)
+        elif not report.template_failed and (notes_changed or not (staging.path / INDEX_DIR / SHARD_LIST).exists()):
+            # Only the shards whose pages changed are indexed again; the others stay hard links.
+            digests = PageDigests.load(cache.folder / DIGESTS_FILE) if cache is not None else PageDigests()
+            index = update_index(staging.path, digests=digests, jobs=project.jobs)
+            result.search_seconds = index.result.seconds if index.result.ok and index.rebuilt else None
+            if not index.result.ok:
+                problem = index.result
+                index = remove_index(staging.path)  # never publish half an index
+                if problem.incomplete and _low_on_space(staging.path):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging.path / INDEX_DIR))
+                result.diagnostics.warn("search", None, f"search index not built: {problem.problem}; "
                                         "the site works without search")
-        else:
-            index_touched = False
         foreign = foreign_files(output_dir, last, site_intact)  # put there by hand: they go with the old site
         if report.template_failed or (strict and (result.diagnostics.items or foreign)):
             staging.discard()
@@ -133,13 +132,17 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
             staging.commit()
             committed = result.written = True
             if cache is not None:
-                # After a prefilled build that left the index alone, only the files it wrote or
-                # removed differ from the last manifest: no walk over the whole site.
+                # After a prefilled build, only the files it wrote or removed (pages and search
+                # index files) differ from the last manifest: no walk over the whole site.
                 manifest = None
-                if prefilled and not index_touched:
+                if prefilled:
                     assert last is not None
-                    manifest = _updated_manifest(output_dir, last.manifest, report.written, report.removed)
+                    written, removed = report.written + (index.written if index else []), \
+                        report.removed + (index.removed if index else [])
+                    manifest = _updated_manifest(output_dir, last.manifest, written, removed)
                 _remember(cache, project, inputs, output_dir, build_id, result, manifest)
+                if digests is not None:
+                    digests.save(cache.folder / DIGESTS_FILE)
     except OSError as exc:  # a full or read-only disk, a folder that cannot be written: no traceback
         staging.discard()
         if committed:
@@ -214,6 +217,11 @@ def write_problem(exc: OSError, output_dir: Path) -> str:
     where = f" ({exc.filename})" if exc.filename else ""
     return (f"cannot write the site to {output_dir}: {reason}{where}; "
             "nothing was changed, the previous site is as it was")
+
+
+#: In the build cache's folder: the SHA-1 of every indexed page by its stamp, so that an edit
+#: build reads only the pages it wrote to find the shards that changed.
+DIGESTS_FILE = "search-pages.json"
 
 
 def _low_on_space(folder: Path, needed: int = 4 * 1024 * 1024) -> bool:

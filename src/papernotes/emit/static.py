@@ -10,7 +10,7 @@ from ..load.notes import display_path
 from ..output import MARKER, STAGING_PREFIX
 from ..render.highlight import pygments_css
 from ..render.mathfont import LICENSE_PATH, LICENSE_TEXT, OUTPUT_PATH
-from ..search import INDEX_DIR
+from ..search import is_index_path
 from . import MATH_CHARACTERS, Output
 from .context import EmitContext
 
@@ -30,7 +30,7 @@ def _reserved(rel: str) -> str | None:
     top = rel.split("/", 1)[0]
     if top == MARKER or top.startswith(STAGING_PREFIX):
         return "papernotes' own marker and staging files"
-    if top == INDEX_DIR or top.startswith(f".{INDEX_DIR}-"):
+    if is_index_path(top):
         return "the search index"
     return None
 

@@ -28,7 +28,7 @@ from ..load.notes import is_ignored, walk
 from ..load.static import STATIC_DIR, is_static_leftover, scan_static
 from ..output import MARKER, SiteDirectory, _in_use, _lock, _release
 from ..project import Project, RefreshReport
-from ..search import INDEX_DIR, Indexer, refresh_index
+from ..search import Indexer, PageDigests, is_index_path, update_index
 from ..theme import default_theme_dir
 from .events import EventHub, RebuildEvent
 from .http import PreviewHTTPServer
@@ -75,7 +75,10 @@ class PreviewServer:
     _threads: list[threading.Thread] = field(default_factory=list)
     _serial: int = 0
     _on_rebuild: list[Callable[[RefreshReport], None]] = field(default_factory=list)
-    _indexer: Indexer = field(default_factory=Indexer)
+    #: Pagefind at a lower priority: on a busy machine the rebuild after a save (the page reload)
+    #: gets the CPU first, the index follows
+    _indexer: Indexer = field(default_factory=lambda: Indexer(niceness=10))
+    _digests: PageDigests = field(default_factory=PageDigests)  # of the indexed pages, by stamp
     _index_wanted: threading.Condition = field(default_factory=threading.Condition)
     _index_dirty: bool = False
     _stopping: bool = False
@@ -322,7 +325,7 @@ class PreviewServer:
         for dirpath, dirnames, filenames in os.walk(self.site_dir):
             base = Path(dirpath).relative_to(self.site_dir)
             if base == Path("."):
-                dirnames[:] = [d for d in dirnames if d != INDEX_DIR and not d.startswith(f".{INDEX_DIR}-")]
+                dirnames[:] = [d for d in dirnames if not is_index_path(d)]
             for name in filenames:
                 rel = (base / name).as_posix()
                 if rel != MARKER and rel not in self.project.outputs:
@@ -346,14 +349,18 @@ class PreviewServer:
                 if self._stopping:
                     return
                 self._index_dirty = False
-            result = refresh_index(self.site_dir, self._indexer)
+            # Only the shards whose pages changed, each built beside its bundle and swapped in
+            # when complete: the old index answers until then.
+            update = update_index(self.site_dir, self._indexer, self._digests)
             if self._stopping:
                 return
             self.index_runs += 1
+            result = update.result
             if not result.ok:
                 self._say(f"warning: search index not refreshed: {result.problem}")
             elif first:
-                self._say(f"search index built in {result.seconds:.1f} s")
+                shards = f" ({update.shards} shards)" if update.shards > 1 else ""
+                self._say(f"search index built in {result.seconds:.1f} s{shards}")
             first = False
 
     def _problems(self, diagnostics: Diagnostics) -> list[str]:
