@@ -34,6 +34,8 @@ class EventHub:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _state: RebuildEvent = field(default_factory=lambda: RebuildEvent((), False, ()))
     _closed: bool = False
+    _sent: dict[int, int] = field(default_factory=dict)  # id of a subscriber's queue -> serial last sent
+    _delivered: threading.Condition = field(default_factory=threading.Condition)
 
     def subscribe(self) -> queue.Queue:
         client: queue.Queue = queue.Queue(self.max_queue)
@@ -49,6 +51,25 @@ class EventHub:
     def unsubscribe(self, client: queue.Queue) -> None:
         with self._lock:
             self._subscribers.discard(client)
+        with self._delivered:
+            self._sent.pop(id(client), None)
+            self._delivered.notify_all()
+
+    def sent(self, client: queue.Queue, event: RebuildEvent) -> None:
+        """A subscriber's connection has sent ``event`` (called by the event stream)."""
+        with self._delivered:
+            self._sent[id(client)] = event.serial
+            self._delivered.notify_all()
+
+    def wait_sent(self, serial: int, timeout: float) -> bool:
+        """Wait until every subscriber has sent the event numbered ``serial``, at most ``timeout``
+        seconds: the rebuild's work that no page waits for (feeds, the comparison with the disk)
+        then does not hold the interpreter while open pages are being told to reload."""
+        with self._lock:
+            waiting = [id(client) for client in self._subscribers]
+        with self._delivered:
+            return self._delivered.wait_for(
+                lambda: all(self._sent.get(client, serial) >= serial for client in waiting), timeout)
 
     def publish(self, event: RebuildEvent) -> None:
         with self._lock:

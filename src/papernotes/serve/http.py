@@ -209,6 +209,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(item.to_sse())
                 self.wfile.flush()
+                hub.sent(client, item)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout, OSError):
             return
         finally:

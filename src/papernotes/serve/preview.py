@@ -38,6 +38,9 @@ SCRIPT = (Path(__file__).parent / "livereload.js").read_bytes()
 PORT_ATTEMPTS = 20
 #: The preview folder: ``papernotes-serve-<pid>-<8 letters of mkdtemp>`` in the temporary folder.
 FOLDER_PREFIX = "papernotes-serve-"
+#: After a rebuild, how long the work no page waits for (feeds, the sitemap, the comparison with
+#: the disk) waits for the open pages' event streams to have sent the reload event.
+EVENT_SENT_SECONDS = 0.25
 _FOLDER_NAME = re.compile(re.escape(FOLDER_PREFIX) + r"(\d+)-[a-z0-9_]{8}")
 
 
@@ -81,6 +84,10 @@ class PreviewServer:
     _digests: PageDigests = field(default_factory=PageDigests)  # of the indexed pages, by stamp
     _index_wanted: threading.Condition = field(default_factory=threading.Condition)
     _index_dirty: bool = False
+    #: the comparison with the disk after rebuilds, on its own thread: what the rebuilds since the
+    #: last comparison read (a save that comes meanwhile is rebuilt first, compared afterwards)
+    _disk_wanted: threading.Condition = field(default_factory=threading.Condition)
+    _disk_handled: set[Path] | None = None
     _stopping: bool = False
     index_runs: int = 0  # finished search-index refreshes
 
@@ -109,7 +116,7 @@ class PreviewServer:
         serve = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                  name="papernotes-http", daemon=True)
         loop = threading.Thread(target=self._loop, name="papernotes-rebuild", daemon=True)
-        self._threads = [serve, loop]
+        self._threads = [serve, loop, threading.Thread(target=self._disk_loop, name="papernotes-disk", daemon=True)]
         if self.options.search:
             self._threads.append(threading.Thread(target=self._index_loop, name="papernotes-search", daemon=True))
             self._request_index()
@@ -142,9 +149,10 @@ class PreviewServer:
 
     def stop(self) -> None:
         """Stop watching and serving, close every event stream, remove the temporary site."""
-        with self._index_wanted:
-            self._stopping = True
-            self._index_wanted.notify_all()
+        for wanted in (self._index_wanted, self._disk_wanted):
+            with wanted:
+                self._stopping = True
+                wanted.notify_all()
         self._indexer.cancel()
         if self._collector is not None:
             self._collector.stop()
@@ -278,12 +286,11 @@ class PreviewServer:
                 continue
             finally:
                 # Events can come late or never (a busy machine, a folder made and filled at once):
-                # compare with the disk now, and rebuild what differs.
-                try:
-                    self._check_disk(changed)
-                except OSError:
-                    pass
+                # compare with the disk after this rebuild, and rebuild what differs.
                 self._collector.done()
+                with self._disk_wanted:
+                    self._disk_handled = (self._disk_handled or set()) | changed
+                    self._disk_wanted.notify_all()
             elapsed = (time.perf_counter() - started) * 1000
             names = sorted(_shown(p, self.project.root) for p in changed)
             what = names[0] if len(names) == 1 else f"{len(names)} files"
@@ -310,6 +317,7 @@ class PreviewServer:
         pages = tuple(p for p in report.written if p.endswith(".html"))
         removed = tuple(p for p in report.removed if p.endswith(".html"))
         self.hub.publish(RebuildEvent(pages, report.full, tuple(problems), self._serial, removed))
+        self.hub.wait_sent(self._serial, timeout=EVENT_SENT_SECONDS)
         self.project.write_later(self._writer, later, report)
         for callback in self._on_rebuild:
             callback(report)
@@ -338,6 +346,26 @@ class PreviewServer:
         with self._index_wanted:
             self._index_dirty = True
             self._index_wanted.notify_all()
+
+    def _disk_loop(self) -> None:
+        """Compare with the disk after rebuilds — but not while a save waits to be rebuilt: a walk
+        of a 10,000-note site takes a few hundred milliseconds, which the next page reload must
+        not wait for. The rebuild of that save asks again."""
+        assert self._collector is not None
+        while True:
+            with self._disk_wanted:
+                while self._disk_handled is None and not self._stopping:
+                    self._disk_wanted.wait()
+                if self._stopping:
+                    return
+                if self._collector.pending:
+                    self._disk_wanted.wait(0.1)  # the rebuild of what is pending asks again
+                    continue
+                handled, self._disk_handled = self._disk_handled, None
+            try:
+                self._check_disk(handled)
+            except OSError:
+                pass
 
     def _index_loop(self) -> None:
         assert self.site_dir is not None
