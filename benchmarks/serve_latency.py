@@ -28,7 +28,7 @@ shows the edit.
   edit; p50 and p95.
 * save → search index (papernotes only; body edits): from the same instant until the search
   index in the preview folder holds the edit's marker word: a thread looks at the folder's
-  `pagefind/` every 10 ms and, when it was swapped, reads the Pagefind fragment files it has not
+  `pagefind/` and `pagefind-shards/` every 10 ms and, when a bundle was swapped, reads the Pagefind fragment files it has not
   read yet (their text is the page's) — see `IndexWatcher`. Saves do not wait for the index:
   an index run still busy with the previous save delays this one's, as it does for a user.
 * `--mix heavy` serves the longer notes with more code and math of `generate_notes.py --mix
@@ -478,7 +478,8 @@ class IndexWatcher:
     ``papernotes serve`` refreshes its Pagefind index in the background: a new index is built
     beside the served one and swapped in (``papernotes.search.refresh_index``). A thread polls,
     every INDEX_POLL seconds, the inode and modification time of the preview folder's
-    ``pagefind/`` and of the folders directly in it (a swap changes them); after a change it reads
+    ``pagefind/`` and ``pagefind-shards/`` (the other shards of a sharded index, one folder each)
+    and of the folders up to two levels in them (a swap changes them); after a change it reads
     the fragment files (``*.pf_fragment``: gzip, then ``pagefind_dcd`` and the page's JSON, its
     text included) it has not read before and notes which pending markers they hold. Fragment
     names are hashes of their content, so an edited page's fragment is a new file. A marker found
@@ -486,7 +487,7 @@ class IndexWatcher:
     folder is swapped in whole."""
 
     def __init__(self, site_dir: Path) -> None:
-        self.index = site_dir / "pagefind"
+        self.roots = [site_dir / "pagefind", site_dir / "pagefind-shards"]
         self.lock = threading.Lock()
         self.pending: dict[str, float] = {}  # marker -> perf_counter before its save
         self.found: dict[str, float] = {}  # marker -> ms from the save to the index holding it
@@ -496,14 +497,28 @@ class IndexWatcher:
         self.thread.start()
 
     def fragments(self) -> list[str]:
-        try:
-            return [p.relative_to(self.index).as_posix() for p in self.index.rglob("*.pf_fragment")]
-        except OSError:  # the folder is being swapped
-            return []
+        found: list[str] = []
+        for root in self.roots:
+            try:
+                found += [str(p) for p in root.rglob("*.pf_fragment")]
+            except OSError:  # the folder is being swapped
+                pass
+        return found
 
     def signature(self) -> tuple:
+        entries: list[Path] = []
+        for root in self.roots:
+            try:
+                if not root.is_dir():
+                    continue
+                entries.append(root)
+                for child in root.iterdir():
+                    if child.is_dir():
+                        entries.append(child)
+                        entries += [p for p in child.iterdir() if p.is_dir()]
+            except OSError:
+                continue
         try:
-            entries = [self.index, *(p for p in self.index.iterdir() if p.is_dir())]
             return tuple((str(p), p.stat().st_ino, p.stat().st_mtime_ns) for p in entries)
         except OSError:
             return ()
@@ -528,7 +543,7 @@ class IndexWatcher:
                 if name in self.read:
                     continue
                 try:
-                    text = gzip.decompress((self.index / name).read_bytes()).decode("utf-8", "replace")
+                    text = gzip.decompress(Path(name).read_bytes()).decode("utf-8", "replace")
                 except (OSError, EOFError, gzip.BadGzipFile):
                     continue  # swapped away meanwhile: the next change reads the new folder
                 self.read.add(name)
