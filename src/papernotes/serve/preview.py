@@ -38,6 +38,11 @@ SCRIPT = (Path(__file__).parent / "livereload.js").read_bytes()
 PORT_ATTEMPTS = 20
 #: The preview folder: ``papernotes-serve-<pid>-<8 letters of mkdtemp>`` in the temporary folder.
 FOLDER_PREFIX = "papernotes-serve-"
+
+
+class Interrupted(Exception):
+    """A comparison with the disk gave way to a rebuild."""
+
 #: After a rebuild, how long the work no page waits for (feeds, the sitemap, the comparison with
 #: the disk) waits for the open pages' event streams to have sent the reload event.
 EVENT_SENT_SECONDS = 0.25
@@ -227,8 +232,9 @@ class PreviewServer:
                 return True  # a folder above it (content/ of content/notes) came or went
         return False
 
-    def _inputs(self) -> dict[Path, str | None]:
-        """Every file the site is made of, with its size and modification time."""
+    def _inputs(self, stop: Callable[[], bool] = lambda: False) -> dict[Path, str | None]:
+        """Every file the site is made of, with its size and modification time. Raises
+        ``Interrupted`` when ``stop()`` says so (it is asked every few hundred files)."""
         project = self.project
         assert project is not None and project.config is not None
         follow = project.config.follow_symlinks
@@ -244,20 +250,27 @@ class PreviewServer:
         files += scan_static(project.root, follow).files.values()
         files.append(Path(os.path.normpath(project.config.config_path)))
         files.append(Path(os.path.normpath(project.references_path)))
-        return {path: file_stamp(path) for path in files}
+        stamps: dict[Path, str | None] = {}
+        for count, path in enumerate(files):
+            if count % 256 == 0 and stop():
+                raise Interrupted
+            stamps[path] = file_stamp(path)
+        return stamps
 
-    def _check_disk(self, handled: set[Path] = frozenset(), watch: bool = True) -> bool:
+    def _check_disk(self, handled: set[Path] = frozenset(), watch: bool = True,
+                    stop: Callable[[], bool] = lambda: False) -> bool:
         """Compare every file the site is made of with the last comparison and hand what differs
         to the next rebuild, but for ``handled``: the changes (files, and what is below folders)
         the rebuild that just ran read — a later change of them is an event of its own. Files that
         vanished while they were copied are changes too. ``watch``: first watch the folders that
-        are to be watched now. Returns whether anything is handed on."""
+        are to be watched now. Returns whether anything is handed on; raises ``Interrupted`` (the
+        comparison left for later) when ``stop()`` says so."""
         if self._collector is None or self._watches is None or self.project is None:
             return False
         with self._seen_lock:
             if watch:
                 self._watches.update(self._outside_folders())
-            now = self._inputs()
+            now = self._inputs(stop)
             changed = {p for p in _differing(self._seen, now)
                        if not (p in handled or any(folder in handled for folder in p.parents))}
             self._seen = now
@@ -363,7 +376,12 @@ class PreviewServer:
                     continue
                 handled, self._disk_handled = self._disk_handled, None
             try:
-                self._check_disk(handled)
+                # A save that comes meanwhile is rebuilt first: the comparison gives way, and the
+                # rebuild of that save asks for it again.
+                self._check_disk(handled, stop=lambda: self._collector.pending)
+            except Interrupted:
+                with self._disk_wanted:
+                    self._disk_handled = (self._disk_handled or set()) | handled
             except OSError:
                 pass
 
