@@ -23,7 +23,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import jinja2
 
@@ -67,6 +67,15 @@ class NoteRecord:
     rendered: RenderedNote | None = None
     stamp: str | None = None  # the file's size and mtime when read
     from_cache: bool = False  # note and rendering restored from the build cache, not re-done
+
+
+class Before(NamedTuple):
+    """A note file's state before an incremental rebuild re-read it."""
+
+    note: Note | None
+    excerpt: str | None
+    links: tuple | None  # its links to other notes
+    math_chars: str  # the characters its formulas draw
 
 
 @dataclass
@@ -358,7 +367,7 @@ class Project:
         row_changed: set[str] = set()
         structure_same = True
         for path in affected:
-            old = before[path][0] if path in before else None
+            old = before[path].note if path in before else None
             record = self.records.get(path)
             new = record.note if record is not None else None
             if old is None and new is None:
@@ -371,13 +380,13 @@ class Project:
             elif new is not old:
                 _update_in_place(old, new)  # lists and pages keep pointing at the same object
                 self.records[path].note = old
-        old_excerpts = {note.key: excerpt for note, excerpt, _, _ in before.values() if note is not None}
-        old_links = {note.key: links for note, _, links, _ in before.values() if note is not None}
+        old_excerpts = {old.note.key: old.excerpt for old in before.values() if old.note is not None}
+        old_links = {old.note.key: old.links for old in before.values() if old.note is not None}
 
         # Notes to render again: the reloaded ones, those whose links looked at a changed path, and
         # those whose wikilinks looked up a name that a changed note had or has (file name, title).
         near = affected | {p.parent for p in affected}
-        names = wiki_names_of([n for path in affected for n in (before.get(path, (None,))[0],
+        names = wiki_names_of([n for path in affected for n in (before[path].note if path in before else None,
                                                                  getattr(self.records.get(path), "note", None))])
         to_render = {id(r): r for r in reloaded if r.note is not None}
         for record in self.records.values():
@@ -388,7 +397,7 @@ class Project:
                 to_render[id(record)] = record
         # The characters the formulas draw, of every note about to change (the site's math font
         # holds the characters of all notes: it is made again when one of these changes).
-        old_math = {path: entry[3] for path, entry in before.items()}
+        old_math = {path: old.math_chars for path, old in before.items()}
         for record in to_render.values():
             if record.note.key not in old_links and record.rendered is not None:
                 old_links[record.note.key] = record.rendered.note_links
@@ -412,7 +421,7 @@ class Project:
             row_changed.add(MATH_CHARACTERS)  # the math font
         for path in affected:  # outputs that order or date notes by their file's time
             if is_note_file(path.name):
-                row_changed.update(time_key(n.key) for n in (before[path][0] if path in before else None,
+                row_changed.update(time_key(n.key) for n in (before[path].note if path in before else None,
                                                              getattr(self.records.get(path), "note", None))
                                    if n is not None)
 
@@ -482,13 +491,13 @@ class Project:
                 if (o.depends_on is None and every) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
 
-    def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict]:
+    def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict[Path, Before]]:
         """Re-read the notes and assets among ``changed`` (a folder: everything below it).
 
         Returns the note and asset paths whose state changed, the records read again, and for
         each note path that was loaded before its former note, excerpt and links to other notes.
         """
-        before: dict[Path, tuple[Note | None, str | None, tuple | None]] = {}
+        before: dict[Path, Before] = {}
         affected: set[Path] = set()
         candidates: set[Path] = set()
         for path in changed:
@@ -519,9 +528,9 @@ class Project:
             exists = path.is_file() and not left_out and not special
             if path in self.records:
                 old = self.records[path]
-                before[path] = (old.note, old.rendered.excerpt_html if old.rendered else None,
-                                old.rendered.note_links if old.rendered else None,
-                                old.rendered.math_chars if old.rendered else "")
+                before[path] = Before(old.note, old.rendered.excerpt_html if old.rendered else None,
+                                      old.rendered.note_links if old.rendered else None,
+                                      old.rendered.math_chars if old.rendered else "")
             if is_note_file(path.name):
                 if exists:
                     reloaded.append(self._load(path))
@@ -604,14 +613,14 @@ class Project:
             record.load_diagnostics.append(_error(shown, None, f"cannot be read: {exc.strerror or exc}"))
         return record
 
-    def _names_kept(self, affected: set[Path], before: dict) -> bool:
+    def _names_kept(self, affected: set[Path], before: dict[Path, Before]) -> bool:
         """Whether every note re-read keeps its page name and category spelling without looking at
         all notes again (``_dedupe`` is a pass over the whole site): true when only notes that
         were loaded before and still load changed, each with the same file name and the same
         written category — then the old note's page name and spelling are the new one's."""
         pairs = []
         for path in affected:
-            old = before.get(path, (None,))[0]
+            old = before[path].note if path in before else None
             record = self.records.get(path)
             new = record.note if record is not None else None
             if old is None or new is None or old.key != new.key or old.base_slug != new.base_slug \
