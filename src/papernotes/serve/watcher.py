@@ -18,6 +18,7 @@ from typing import Callable
 
 from watchdog.events import (
     DirModifiedEvent,
+    DirMovedEvent,
     FileSystemEvent,
     FileSystemEventHandler,
 )
@@ -115,24 +116,58 @@ def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+class _FolderMoves(FileSystemEventHandler):
+    """Notices folders renamed within the root's watch (``mv incoming notes``)."""
+
+    def __init__(self) -> None:
+        self.seen = threading.Event()
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        if isinstance(event, DirMovedEvent):
+            self.seen.set()
+
+
 class Watches:
-    """One observer: the site root recursively, and folders outside it (see ``update``)."""
+    """One observer: the site root recursively, and folders outside it (see ``update``).
+
+    watchdog (7.1) sometimes loses the watches of the subfolders of a folder renamed inside a
+    recursive watch — about one ``mv incoming notes`` in five, and from then on nothing saved
+    in ``notes/peft/`` is an event. So after a folder was renamed, ``update`` watches the root
+    anew."""
 
     def __init__(self, handler: FileSystemEventHandler, root: Path) -> None:
         self.handler = handler
         self.root = root
         self.observer = Observer()
-        self.observer.schedule(handler, str(root), recursive=True)
+        self._moves = _FolderMoves()
+        self._root_watch = self._watch_root()
         self._outside: dict[tuple[Path, bool], tuple[object, tuple[int, int, int] | None]] = {}
         self._lock = threading.Lock()
         self.observer.daemon = True
         self.observer.start()
 
+    def _watch_root(self) -> object:
+        watch = self.observer.schedule(self.handler, str(self.root), recursive=True)
+        self.observer.add_handler_for_watch(self._moves, watch)
+        return watch
+
+    def _renew_root(self) -> None:
+        """Watch the root anew if a folder was renamed in it since the last time."""
+        if not self._moves.seen.is_set():
+            return
+        self._moves.seen.clear()
+        try:
+            self.observer.unschedule(self._root_watch)  # type: ignore[arg-type]
+        except (KeyError, RuntimeError):
+            pass
+        self._root_watch = self._watch_root()
+
     def update(self, folders: list[Path]) -> None:
         """Watch ``folders``, those the root's watch does not see into (outside the root, or a
         link to a folder): an existing one recursively, a missing one through its nearest existing
-        parent (its creation is an event), one replaced by another (a new inode) anew. Call it
-        before comparing with the disk: what changed before a watch existed, the comparison finds."""
+        parent (its creation is an event), one replaced by another (a new inode) anew; and the
+        root anew after a folder was renamed in it. Call it before comparing with the disk: what
+        changed before a watch existed, the comparison finds."""
         wanted: dict[tuple[Path, bool], tuple[int, int, int] | None] = {}
         for folder in folders:
             target, recursive = folder, True
@@ -143,6 +178,7 @@ class Watches:
             if any(other != key and other[1] and _under(key[0], other[0]) for other in wanted):
                 del wanted[key]
         with self._lock:
+            self._renew_root()
             for key, (watch, identity) in list(self._outside.items()):
                 if key not in wanted or wanted[key] != identity:
                     try:
