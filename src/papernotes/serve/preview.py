@@ -24,7 +24,7 @@ from typing import Callable, TextIO
 from ..cache import file_stamp
 from ..console import printable
 from ..diagnostics import Diagnostics
-from ..load.notes import is_ignored, walk
+from ..load.notes import is_ignored, is_category_intro, is_note_file, walk
 from ..load.static import STATIC_DIR, is_static_leftover, scan_static
 from ..output import MARKER, SiteDirectory, _in_use, _lock, _release
 from ..project import Project, RefreshReport
@@ -272,13 +272,26 @@ class PreviewServer:
                 self._watches.update(self._outside_folders())
             now = self._inputs(stop)
             changed = {p for p in _differing(self._seen, now)
-                       if not (p in handled or any(folder in handled for folder in p.parents))}
+                       if not ((p in handled or any(folder in handled for folder in p.parents))
+                               and self._read_as_now(p, now.get(p)))}
             self._seen = now
         if self._writer is not None:
             changed |= self._writer.take_vanished()
         if changed:
             self._collector.add(changed)
         return bool(changed)
+
+    def _read_as_now(self, path: Path, stamp: str | None) -> bool:
+        """Whether the rebuild that handled a change of ``path`` saw it as it is now. For a note
+        the project knows the stamp it read; a file under the notes folder that it does not know
+        (a note saved, or deleted, after the rebuild read the folder) was not seen. Other files
+        (assets, templates) were read as they were when the rebuild ran."""
+        assert self.project is not None
+        record = self.project.records.get(path)
+        if record is not None:
+            return record.stamp == stamp
+        return not (stamp is not None and is_note_file(path.name) and not is_category_intro(path.name)
+                    and self.project.notes_dir in path.parents)
 
     # -- rebuilding ------------------------------------------------------------------------------
     def _loop(self) -> None:
