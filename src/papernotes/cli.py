@@ -37,6 +37,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The ``papernotes`` command: ``main`` and exit. What a build leaves in memory is not
+    collected on the way out: at 10,000 notes it is half a million objects in reference cycles,
+    which Python's shutdown would otherwise collect and free one by one (0.8–1 s, a quarter of a
+    one-note build) just before the system frees the whole process at once. Frozen, the last
+    collection passes them by; files are flushed and closed as before (``atexit`` still runs)."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 def port_number(text: str) -> int:
     """``--port``: a TCP port, 0–65535 (argparse prints the usage and this message, exit 2)."""
     try:
@@ -243,4 +254,4 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
