@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 import jinja2
 
 from .cache import BuildCache, CachedNote, file_stamp
+from .lookups import LinkIndex, NoteTally, OutputIndex, ProjectLookups, RecordNotes
 from .load.config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, NoteError
 from .load.notes import (display_path, dedupe_slugs, unify_categories, is_ignored, is_note_file, is_special_file, leads_outside, load_note,
@@ -112,7 +113,8 @@ class Project:
         self.env: jinja2.Environment | None = None
         self.records: dict[Path, NoteRecord] = {}
         self.assets: set[Path] = set()
-        self.outputs: dict[str, Output] = {}
+        self.lookups = ProjectLookups()  # what serve's rebuilds look up instead of passing over all notes
+        self._outputs: dict[str, Output] = {}
         self.template_diagnostics: list[Diagnostic] = []
         self.slug_diagnostics = Diagnostics()
         self.skipped_links: set[Path] = set()  # symbolic links in notes/ leading outside, left out
@@ -134,6 +136,16 @@ class Project:
         #: the references in memory may not be those the outputs were made from (restored from the
         #: build cache, which does not keep them): a change to the file then means a full rebuild
         self.references_stale = False
+
+    @property
+    def outputs(self) -> dict[str, Output]:
+        """Every output of the site by path, as the last refresh made them."""
+        return self._outputs
+
+    @outputs.setter
+    def outputs(self, outputs: dict[str, Output]) -> None:
+        self._outputs = outputs
+        self.lookups.outputs = None
 
     @property
     def renderer(self) -> NoteRenderer:
@@ -307,6 +319,7 @@ class Project:
 
         ``from_cache_only``: the notes of the last build as the cache holds them (no file read)."""
         self.records_need_html = False
+        self.lookups = ProjectLookups()  # made of the notes read before
         self._load_config()
         self.theme = Theme.for_site(self.root)
         self.env = self.theme.environment()
@@ -359,7 +372,8 @@ class Project:
         if references_changed:
             self._load_references()
         old_web = self.ctx.citations if self.ctx is not None else None
-        for note in ([] if self._names_kept(affected, before) else self._dedupe()):
+        names_kept = self._names_kept(affected, before)
+        for note in ([] if names_kept else self._dedupe()):
             affected.add(Path(os.path.normpath(note.source)))
 
         # Which notes changed how: a "row" change shows in every list that holds the note
@@ -380,6 +394,8 @@ class Project:
             elif new is not old:
                 _update_in_place(old, new)  # lists and pages keep pointing at the same object
                 self.records[path].note = old
+        if not (structure_same and names_kept):
+            self.lookups.wiki = None  # a title or file name may have changed, or a note come or gone
         old_excerpts = {old.note.key: old.excerpt for old in before.values() if old.note is not None}
         old_links = {old.note.key: old.links for old in before.values() if old.note is not None}
 
@@ -389,12 +405,8 @@ class Project:
         names = wiki_names_of([n for path in affected for n in (before[path].note if path in before else None,
                                                                  getattr(self.records.get(path), "note", None))])
         to_render = {id(r): r for r in reloaded if r.note is not None}
-        for record in self.records.values():
-            if record.note is None:
-                continue
-            rendered = record.rendered
-            if rendered is None or rendered.looked_at & near or rendered.wiki_names & names:
-                to_render[id(record)] = record
+        for record in self._looking_at(near, names):
+            to_render[id(record)] = record
         # The characters the formulas draw, of every note about to change (the site's math font
         # holds the characters of all notes: it is made again when one of these changes).
         old_math = {path: old.math_chars for path, old in before.items()}
@@ -404,6 +416,12 @@ class Project:
             if record.rendered is not None:
                 old_math.setdefault(record.source, record.rendered.math_chars)
         self._render(list(to_render.values()))
+        if self.lookups.links is not None:
+            for path in affected:  # notes deleted, or now failing to load: they look at nothing
+                record = self.records.get(path)
+                if record is None or record.note is None:
+                    self.lookups.links.forget(path)
+        touched = affected | {r.source for r in to_render.values()}
         body_changed = {r.note.key for r in to_render.values() if r.note is not None}
         for record in to_render.values():
             assert record.note is not None and record.rendered is not None
@@ -476,9 +494,9 @@ class Project:
         if outputs is None:  # the same pages as before: only those that depend on a change
             candidates = self._outputs_touching(row_changed, body_changed, affected)
             self._emit(writer, candidates, needs_write, report, remove_missing=False, later=later)
-            return self._finish(report, None)
+            return self._finish(report, None, touched)
         self._emit(writer, outputs, needs_write, report, later=later)
-        return self._finish(report, outputs)
+        return self._finish(report, outputs, touched)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
         from .emit import touches_every_list
@@ -487,6 +505,10 @@ class Project:
             return list(self.outputs.values())
         keys = row_changed | body_changed
         every = touches_every_list(row_changed)
+        if self.long_lived:  # serve: looked up (the index is made once per set of outputs)
+            if self.lookups.outputs is None:
+                self.lookups.outputs = OutputIndex(self.outputs.values())
+            return self.lookups.outputs.touching(keys, body_changed, affected, every)
         return [o for o in self.outputs.values()
                 if (o.depends_on is None and every) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
@@ -646,23 +668,28 @@ class Project:
         return LinkTargets(
             root=self.root,
             notes_dir=self.notes_dir,
-            notes_by_source={p: r.note for p, r in self.records.items() if r.note is not None},
+            notes_by_source=RecordNotes(self.records),
             asset_files=self.assets,
             repository=self.config.repository if self.config is not None else None,
+            known_wiki_index=self.lookups.wiki,
         )
 
     def _render(self, records: list[NoteRecord]) -> None:
         if not records:
             return
         targets = self._targets()
+        links = self.lookups.links
         for record in records:
             assert record.note is not None
-            if record.from_cache and self._restore_rendering(record, targets):
-                continue
-            diagnostics = Diagnostics()
-            record.rendered = self.renderer.render(record.note, targets, diagnostics)
-            record.render_diagnostics = diagnostics.items
-            record.from_cache = False
+            if not (record.from_cache and self._restore_rendering(record, targets)):
+                diagnostics = Diagnostics()
+                record.rendered = self.renderer.render(record.note, targets, diagnostics)
+                record.render_diagnostics = diagnostics.items
+                record.from_cache = False
+            if links is not None:
+                links.update(record)
+        if "wiki_index" in targets.__dict__:  # made for these notes: the next rebuild's too
+            self.lookups.wiki = targets.wiki_index
 
     def _restore_rendering(self, record: NoteRecord, targets: LinkTargets) -> bool:
         """Use the cached rendering when the note is unchanged and so is every path its links
@@ -784,6 +811,14 @@ class Project:
                 writer.remove(path)
                 report.removed.append(path)
 
+    def prepare_lookups(self) -> None:
+        """Make the lookups the next incremental refresh will want (``serve``: once the page
+        reloaded, so that the next save does not wait for them)."""
+        if self.lookups.outputs is None:
+            self.lookups.outputs = OutputIndex(self.outputs.values())
+        if self.lookups.links is None:
+            self.lookups.links = LinkIndex.of(self.records)
+
     def write_later(self, writer: Writer, outputs: list[Output], report: RefreshReport) -> None:
         """The background outputs a ``refresh(..., later=[])`` left for afterwards."""
         for output in outputs:
@@ -803,8 +838,21 @@ class Project:
             return
         report.written.append(output.path)
 
-    def _finish(self, report: RefreshReport, outputs: list[Output] | None) -> RefreshReport:
-        """``outputs`` None: the set of outputs did not change."""
+    def _looking_at(self, near: set[Path], names: set[str]) -> list[NoteRecord]:
+        """The notes to render again because their links looked at a path in ``near`` or their
+        wikilinks up a name in ``names`` (and those not rendered yet)."""
+        if self.long_lived:  # serve: looked up
+            if self.lookups.links is None:
+                self.lookups.links = LinkIndex.of(self.records)
+            found = (self.records.get(path) for path in sorted(self.lookups.links.looking_at(near, names)))
+            return [r for r in found if r is not None and r.note is not None]
+        return [r for r in self.records.values() if r.note is not None
+                and (r.rendered is None or r.rendered.looked_at & near or r.rendered.wiki_names & names)]
+
+    def _finish(self, report: RefreshReport, outputs: list[Output] | None,
+                touched: set[Path] | None = None) -> RefreshReport:
+        """``outputs`` None: the set of outputs did not change. ``touched``: the notes this
+        incremental refresh read or rendered again (None: any may have changed)."""
         if outputs is not None:
             if not report.template_failed:
                 self.outputs = {o.path: o for o in outputs}
@@ -814,18 +862,15 @@ class Project:
                 self.outputs = {**self.outputs, **{o.path: o for o in outputs}}
         # After a template failure the next refresh must write every page again.
         self.rewrite_all = report.template_failed
-        failed, intros, troubled = [], 0, []  # one pass over the notes: serve does this after every save
-        for path, record in self.records.items():
-            if record.note is None:
-                failed.append(path)
-            elif record.note.describes_category:
-                intros += 1
-            if record.load_diagnostics or record.render_diagnostics:
-                troubled.append((str(path), record))
-        report.diagnostics = self.diagnostics(troubled)
-        report.notes = len(self.records) - len(failed) - intros  # papers: introductions are not counted
+        tally = self.lookups.tally
+        if tally is None or touched is None:
+            tally = self.lookups.tally = NoteTally.of(self.records)
+        else:
+            tally.update(self.records, touched)
+        report.diagnostics = self.diagnostics([(str(p), r) for p in tally.troubled if (r := self.records.get(p))])
+        report.notes = len(self.records) - len(tally.failed) - len(tally.intros)  # introductions are no papers
         report.pages = self.pages
-        report.failed_notes = sorted(display_path(p, self.root) for p in failed)
+        report.failed_notes = sorted(display_path(p, self.root) for p in tally.failed)
         return report
 
     def diagnostics(self, troubled: list[tuple[str, NoteRecord]] | None = None) -> Diagnostics:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import unquote
 
 from ..model import Note
@@ -27,13 +27,17 @@ class LinkTargets:
 
     root: Path  # site root, resolved
     notes_dir: Path  # resolved
-    notes_by_source: dict[Path, Note]  # resolved source path -> note
+    notes_by_source: Mapping[Path, Note]  # resolved source path -> note
     asset_files: set[Path] = field(default_factory=set)  # resolved asset paths under notes_dir
     repository: tuple[str, str] | None = None  # the site's own GitHub repository (owner, name)
+    #: the wiki index of an earlier LinkTargets of the same notes (same titles and file names)
+    known_wiki_index: "WikiIndex | None" = None
 
     @cached_property
     def wiki_index(self) -> "WikiIndex":
         """The notes by folded file name and by folded title, for wikilinks (made once per build)."""
+        if self.known_wiki_index is not None:
+            return self.known_wiki_index
         from .wikilinks import WikiIndex
 
         return WikiIndex.of(self.notes_by_source.values())

@@ -345,6 +345,7 @@ class PreviewServer:
         self.hub.publish(RebuildEvent(pages, report.full, tuple(problems), self._serial, removed))
         self.hub.wait_sent(self._serial, timeout=EVENT_SENT_SECONDS)
         self.project.write_later(self._writer, later, report)
+        self.project.prepare_lookups()
         for callback in self._on_rebuild:
             callback(report)
         if report.written or report.removed:
