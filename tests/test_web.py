@@ -292,3 +292,46 @@ def test_a_new_link_rewrites_the_linked_pages_not_the_lists(tmp_path):
     assert {"notes/a.html", "notes/b.html"} <= set(report.written)  # backlinks; its own body
     assert not set(report.written) & {"index.html", "tags/index.html", "notes/c.html", "tags/t.html"}
     assert [li.a.get_text() for li in page(out, "notes/a.html").select(".backlinks li")] == ["Beta"]
+
+
+def test_the_web_kept_by_the_build_cache_is_used_only_for_the_same_notes_and_links(tmp_path):
+    """A build keeps the web of backlinks and related notes in its cache, and the next build uses
+    it when titles, tags, authors, categories and links are what it was made of. Each step
+    is compared with a build without the cache: a status or body edit (the kept web is used), a
+    tag or a title edit, a link added (made again), and a damaged kept web (ignored)."""
+    import sqlite3
+
+    from papernotes.cache import CACHE_DIR, CACHE_FILE
+
+    root = tmp_path / "root"
+    write(root, "a.md", "Adapters", "Small modules. See [LoRA](lora.md).\n", tags="peft, nlp")
+    write(root, "lora.md", "LoRA", "Low rank updates.\n", tags="peft")
+    write(root, "prefix.md", "Prefix tuning 前缀", "Virtual tokens.\n", tags="nlp")
+    write(root, "other.md", "Other", "Unrelated.\n", category="Vision", tags="cv")
+
+    def check(step: str) -> BeautifulSoup:
+        cached = build(BuildOptions(root=root, search=False, jobs=1))
+        assert not cached.up_to_date and not cached.diagnostics.items, step
+        fresh = tmp_path / "fresh"
+        shutil.rmtree(fresh, ignore_errors=True)
+        build(BuildOptions(root=root, output=fresh, search=False, jobs=1, cache=False))
+        assert snapshot(root / "site") == snapshot(fresh), step
+        return page(root / "site", "notes/lora.html")
+
+    def related(soup: BeautifulSoup) -> list[str]:
+        return [" ".join(li.get_text(" ").split()) for li in soup.select(".related li")]
+
+    assert check("first").select_one(".backlinks li a").get_text() == "Adapters"
+    adapters = root / "notes" / "a.md"
+    adapters.write_text(adapters.read_text(encoding="utf-8").replace("status: read", "status: unread"), encoding="utf-8")
+    assert check("status edited (the kept web is used)").select_one(".backlinks li a").get_text() == "Adapters"
+    write(root, "prefix.md", "Prefix tuning 前缀", "Virtual tokens.\n", tags="nlp, peft")
+    assert any("Prefix tuning 前缀" in r and "shares 1 tag" in r for r in related(check("tag added")))
+    write(root, "prefix.md", "前缀微调", "Virtual tokens.\n", tags="nlp, peft")
+    assert any("前缀微调" in r for r in related(check("title edited")))
+    write(root, "other.md", "Other", "Now it cites [LoRA](lora.md) too.\n", category="Vision", tags="cv")
+    assert [a.get_text() for a in check("link added").select(".backlinks li a")] == ["Adapters", "Other"]
+    with sqlite3.connect(root / CACHE_DIR / CACHE_FILE) as db:
+        db.execute("UPDATE derived SET payload = X'00'")
+    write(root, "lora.md", "LoRA", "Low rank updates, edited.\n", tags="peft")
+    assert [a.get_text() for a in check("kept web damaged").select(".backlinks li a")] == ["Adapters", "Other"]

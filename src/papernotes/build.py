@@ -23,7 +23,7 @@ from .load.config import SiteConfig
 from .diagnostics import Diagnostics
 from .output import Staging
 from .parallel import default_jobs
-from .project import Project
+from .project import WEB_ENTRY, Project
 
 
 @dataclass
@@ -78,8 +78,10 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
     site_intact = last is not None and _site_is(output_dir, last)
     if last is not None and last.fingerprint == inputs.fingerprint and site_intact:
         return _up_to_date(project, last, started)
+    stored_web = None
     if cache is not None:
         project.attach_cache(cache)  # the cached notes: read only now that they are needed
+        stored_web = project.lookups.web
     try:
         staging = Staging.create(output_dir)
     except OSError as exc:
@@ -140,7 +142,7 @@ def build_project(project: Project, strict: bool = False, search: bool = True, u
                     written, removed = report.written + (index.written if index else []), \
                         report.removed + (index.removed if index else [])
                     manifest = _updated_manifest(output_dir, last.manifest, written, removed)
-                _remember(cache, project, inputs, output_dir, build_id, result, manifest)
+                _remember(cache, project, inputs, output_dir, build_id, result, manifest, stored_web)
                 if digests is not None:
                     digests.save(cache.folder / DIGESTS_FILE)
     except OSError as exc:  # a full or read-only disk, a folder that cannot be written: no traceback
@@ -305,9 +307,12 @@ def _updated_manifest(output_dir: Path, manifest: dict[str, str], written: list[
 
 
 def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: Path, build_id: str,
-              result: BuildResult, manifest: dict[str, str] | None = None) -> None:
+              result: BuildResult, manifest: dict[str, str] | None = None, stored_web: object = None) -> None:
+    """Keep what the next build starts from; ``stored_web``: the web the cache held already."""
     entries, keep = project.cache_entries()
     cache.store_notes(entries, keep)
+    if project.lookups.web is not None and project.lookups.web is not stored_web:
+        cache.store_derived(WEB_ENTRY, project.lookups.web)
     cache.store_references(build_id, project.references.text)  # what the pages were made from
     static_dir = str(project.root / STATIC_DIR) + os.sep
     assets = {p: s for p, s in inputs.files.items()

@@ -123,10 +123,14 @@ class BuildCache:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
                        "payload BLOB NOT NULL, html BLOB NOT NULL, digest TEXT NOT NULL)")
+            # what a build made of all notes and a later build may use again (the web of notes)
+            db.execute("CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, payload BLOB NOT NULL, "
+                       "digest TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             versions = db.execute("SELECT value FROM meta WHERE key = 'render_version'").fetchone()
             if row is None or row[0] != SCHEMA or versions is None or versions[0] != self.version:
                 db.execute("DELETE FROM notes")
+                db.execute("DELETE FROM derived")
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
                 db.execute("INSERT INTO meta VALUES ('render_version', ?)", (self.version,))
@@ -224,6 +228,29 @@ class BuildCache:
                 db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
+
+    # -- made of all notes -------------------------------------------------------------------------
+    def load_derived(self, name: str) -> Any:
+        """What ``store_derived`` kept under ``name``, or None (none, or it does not check out)."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT payload, digest FROM derived WHERE name = ?", (name,)).fetchone()
+            if row is None or _digest(row[0]) != row[1]:
+                return None
+            return pickle.loads(row[0])
+        except Exception:  # noqa: BLE001 - a damaged or foreign entry is simply not used
+            return None
+
+    def store_derived(self, name: str, value: Any) -> None:
+        db = self._connection()
+        if db is None:
+            return
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, data, _digest(data)))
+        except (sqlite3.Error, pickle.PicklingError):
+            pass
 
     # -- the last build ----------------------------------------------------------------------------
     @classmethod

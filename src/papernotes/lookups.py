@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from .emit import Output
     from .model import Note, RenderedNote
+    from .emit.web import WebEntries
     from .render.wikilinks import WikiIndex
 
 
@@ -185,6 +186,8 @@ class ProjectLookups:
     because what it was made of changed."""
 
     wiki: WikiIndex | None = None  # the notes by file name and title, for wikilinks
+    #: the web of backlinks and related notes last made, checked against what it is made of before use
+    web: WebEntries | None = None
     tally: NoteTally | None = None
     links: LinkIndex | None = None
     outputs: OutputIndex | None = None

@@ -50,6 +50,9 @@ if TYPE_CHECKING:  # imported where used: a build with nothing changed never loa
     from .render.links import LinkTargets
 
 #: Exceptions a template can raise while rendering (Jinja's own, and Python's from expressions).
+#: the build cache's name for the web of notes (emit/web.py WebEntries) the last build made
+WEB_ENTRY = "web"
+
 TEMPLATE_ERRORS = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
 
 
@@ -319,7 +322,7 @@ class Project:
 
         ``from_cache_only``: the notes of the last build as the cache holds them (no file read)."""
         self.records_need_html = False
-        self.lookups = ProjectLookups()  # made of the notes read before
+        self.lookups = ProjectLookups(web=self.lookups.web)  # made of the notes read before (the web checks itself)
         self._load_config()
         self.theme = Theme.for_site(self.root)
         self.env = self.theme.environment()
@@ -706,8 +709,13 @@ class Project:
 
     # -- the build cache ----------------------------------------------------------------------------
     def attach_cache(self, cache: BuildCache) -> None:
+        from .emit.web import WebEntries
+
         self.cache = cache
         self.cached = cache.load_notes()
+        web = cache.load_derived(WEB_ENTRY)
+        if isinstance(web, WebEntries):
+            self.lookups.web = web  # the last build's: used if the notes' links and lists are the same
 
     def body_html(self, key: str, rendered: RenderedNote) -> str:
         """The body's HTML, from memory or, for a rendering restored from the cache, from disk."""
@@ -777,7 +785,7 @@ class Project:
                            asset_files=sorted(self.assets), row_cache=self.row_cache, body_html=self.body_html,
                            feed_memo=self.feed_memo,
                            math_font=self.math_font, static_files=self.static.files,
-                           citations=join(site.notes, self.references))
+                           citations=join(site.notes, self.references), known_web=self.lookups.web)
 
     def _collect_outputs(self, ctx: EmitContext) -> list[Output]:
         from .emit import default_emitters
@@ -862,6 +870,8 @@ class Project:
                 self.outputs = {**self.outputs, **{o.path: o for o in outputs}}
         # After a template failure the next refresh must write every page again.
         self.rewrite_all = report.template_failed
+        if self.ctx is not None and "web" in self.ctx.__dict__:  # made (or taken) by this refresh
+            self.lookups.web = self.ctx.web.made_of
         tally = self.lookups.tally
         if tally is None or touched is None:
             tally = self.lookups.tally = NoteTally.of(self.records)

@@ -20,7 +20,7 @@ from ..load.site import Site
 from ..urls import href
 from ..theme import Theme
 from .times import FeedMemo
-from .web import Web, build_web
+from .web import Web, WebEntries, build_web
 
 #: Tags shown on a note's row in a list; the rest are "+N more" (a note with thousands of tags
 #: would otherwise repeat all of them on each of its thousands of tag pages).
@@ -61,6 +61,8 @@ class EmitContext:
     citations: CitationWeb = field(default_factory=CitationWeb)  # from data/references.json
     #: note key -> its links to other notes, when known before ``rendered`` (a parallel build)
     note_links: dict[str, tuple[NoteLink, ...]] | None = None
+    #: a web made before (the last rebuild, the last build): used if made of the same notes and links
+    known_web: WebEntries | None = None
 
     @cached_property
     def href_from(self) -> Callable[[str, str], str]:
@@ -80,7 +82,7 @@ class EmitContext:
         links = self.note_links
         if links is None:
             links = {key: rendered.note_links for key, rendered in self.rendered.items()}
-        return build_web(self.site.notes, links)
+        return build_web(self.site.notes, links, known=self.known_web)
 
     def body(self, note: Note) -> RenderedNote:
         """The note's rendering with its HTML in hand (a cached one is read back from the cache)."""

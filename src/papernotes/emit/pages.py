@@ -49,15 +49,14 @@ class NotePages:
             nav = category_nav(categories, positions, note)
             deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
             deps |= {n.key for n in nav.notes} if nav else set()
-            note_web = web.of(note)  # backlinks and related notes
-            deps |= note_web.depends_on()
+            deps |= web.depends_on(note)  # backlinks and related notes
             deps |= {citation_lists(note.key)} | ctx.citations.depends_on(note)  # "Cites N", "Cited by N"
 
-            def render(note=note, previous=previous, following=following, nav=nav, note_web=note_web) -> bytes:
+            def render(note=note, previous=previous, following=following, nav=nav) -> bytes:
                 return ctx.render_page(
                     "note.html", note.url, note.title, note=note, body=ctx.body(note),
                     previous=previous, next=following, category_nav=nav, links=link_buttons(note.links),
-                    web=note_web,
+                    web=web.of(note),
                 )
 
             yield Output(note.url, frozenset(deps), render, body_of=note.key)

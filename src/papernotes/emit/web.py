@@ -8,6 +8,7 @@ ties go by title, then by key, so the order never depends on the order notes wer
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from itertools import combinations
 from dataclasses import dataclass, field
@@ -50,26 +51,54 @@ class NoteWeb:
     backlinks: list[Backlink] = field(default_factory=list)
     related: list[RelatedNote] = field(default_factory=list)
 
-    def depends_on(self) -> set[str]:
-        """The pseudo and note keys a page showing this depends on: the titles of the notes shown
-        (their keys), and their links (what makes them backlinks, their sentences and reasons)."""
-        shown = [b.note for b in self.backlinks] + [r.note for r in self.related]
-        return {n.key for n in shown} | {links_key(n.key) for n in shown}
+
+#: A note's web by keys: its backlinks as (source key, sentence), its related notes as (key, reasons).
+WebEntry = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+@dataclass(frozen=True)
+class WebEntries:
+    """The web by note keys, and a digest of everything it was made of: what the build cache keeps
+    between builds, and a later build of the same titles, tags, authors, categories and links
+    uses instead of making the web again."""
+
+    digest: str
+    entries: dict[str, WebEntry]
 
 
 @dataclass
 class Web:
-    notes: dict[str, NoteWeb]
+    """The web of a site's notes; a note's NoteWeb is made when its page asks for it."""
+
+    made_of: WebEntries
+    by_key: dict[str, Note]
+    _notes: dict[str, NoteWeb] = field(default_factory=dict)
 
     def of(self, note: Note) -> NoteWeb:
-        return self.notes.get(note.key) or NoteWeb()
+        found = self._notes.get(note.key)
+        if found is None:
+            backlinks, related = self.made_of.entries.get(note.key, ((), ()))
+            by_key = self.by_key
+            found = self._notes[note.key] = NoteWeb([Backlink(by_key[s], context) for s, context in backlinks],
+                                                    [RelatedNote(by_key[k], reasons) for k, reasons in related])
+        return found
+
+    def depends_on(self, note: Note) -> set[str]:
+        """The pseudo and note keys a page showing the note's web depends on: the titles of the
+        notes shown (their keys), and their links (what makes them backlinks, their sentences and
+        reasons)."""
+        backlinks, related = self.made_of.entries.get(note.key, ((), ()))
+        shown = [s for s, _ in backlinks] + [k for k, _ in related]
+        return {*shown, *(links_key(k) for k in shown)}
 
 
 def _sort_key(note: Note) -> tuple[str, str]:
     return (note.title.casefold(), note.key)
 
 
-def build_web(notes: Iterable[Note], links: Mapping[str, tuple[NoteLink, ...]]) -> Web:
+def build_web(notes: Iterable[Note], links: Mapping[str, tuple[NoteLink, ...]],
+              known: WebEntries | None = None) -> Web:
+    """The web of ``notes``; ``known``: a web made before, used when it was made of the same."""
     papers = sorted((n for n in notes if not n.describes_category), key=_sort_key)
     by_key = {n.key: n for n in papers}
     outgoing: dict[str, dict[str, str]] = {}  # key -> linked key -> context of the first link
@@ -79,20 +108,31 @@ def build_web(notes: Iterable[Note], links: Mapping[str, tuple[NoteLink, ...]]) 
             if link.target in by_key and link.target != note.key:
                 targets.setdefault(link.target, link.context)
         outgoing[note.key] = targets
+    digest = _digest(papers, outgoing)
+    if known is not None and known.digest == digest:
+        return Web(known, by_key)
     incoming: dict[str, list[str]] = {n.key: [] for n in papers}
     for note in papers:  # in title order: backlinks are listed so
         for target in outgoing[note.key]:
             incoming[target].append(note.key)
     index = _Index.of(papers)
 
-    result: dict[str, NoteWeb] = {}
+    entries: dict[str, WebEntry] = {}
     for note in papers:
         key = note.key
-        backlinks = [Backlink(by_key[source], outgoing[source][key]) for source in incoming[key]]
+        backlinks = tuple((source, outgoing[source][key]) for source in incoming[key])
         related = _related(note, outgoing, incoming, index)
         if backlinks or related:
-            result[key] = NoteWeb(backlinks, related)
-    return Web(result)
+            entries[key] = (backlinks, related)
+    return Web(WebEntries(digest, entries), by_key)
+
+
+def _digest(papers: list[Note], outgoing: dict[str, dict[str, str]]) -> str:
+    """Of everything the web is made of: each note's key, title, tags, authors and category in
+    title order, and its links to other notes with their sentences."""
+    made_of = [(n.key, n.title, tuple(n.tags), tuple(n.authors), n.category, outgoing[n.key]) for n in papers]
+    # repr, not pickle: a pickle differs with which equal strings are the same object
+    return hashlib.sha256(repr(made_of).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass
@@ -131,7 +171,7 @@ class _Index:
 
 
 def _related(note: Note, outgoing: dict[str, dict[str, str]], incoming: dict[str, list[str]],
-             index: _Index) -> list[RelatedNote]:
+             index: _Index) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The RELATED_SHOWN best of: (links, shared tags, same category, shared authors, title order).
 
     The notes linked with it (few) are scored one by one; the best of the others (possibly
@@ -175,8 +215,8 @@ def _related(note: Note, outgoing: dict[str, dict[str, str]], incoming: dict[str
             reasons.append("same category · 同一分类")
         if authors:
             reasons.append(_count(authors, "shares 1 author", "shares {} authors", "共 {} 位作者", numbered=True))
-        related.append(RelatedNote(by_key[other], tuple(reasons[:REASONS_SHOWN])))
-    return related
+        related.append((other, tuple(reasons[:REASONS_SHOWN])))
+    return tuple(related)
 
 
 #: Up to this many tags (or authors) on a note, the notes sharing exactly c of them are found as
