@@ -85,6 +85,8 @@ class CitationWeb:
 def join(notes: list[Note], data: ReferenceData) -> CitationWeb:
     """The web among ``notes`` (in site order) from what the data file says each one cites."""
     web = CitationWeb()
+    if not data.papers:  # no data file (``papernotes refs`` never ran), or an empty one: no web
+        return web
     papers = [n for n in notes if not n.describes_category]
     order = {n.key: i for i, n in enumerate(papers)}
     ids = {n.key: NoteIds.of(n) for n in papers}
