@@ -265,3 +265,39 @@ def test_serve_reindexes_only_the_edited_notes_shard(tmp_path, preview_server, b
     page.goto(served.url + "index.html")
     assert search(page, "zanthoxylum") == ["Adam: A Method for Stochastic Optimization"]
     page.close()
+
+
+PRIORITY_ENGINE = """#!/bin/sh
+# Pagefind, the scheduling class and niceness it runs with logged to $PAGEFIND_PRIORITY_LOG first
+"{python}" -c "import os; print(os.sched_getscheduler(0), os.nice(0))" >> "$PAGEFIND_PRIORITY_LOG"
+exec "{python}" -m pagefind "$@"
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux's idle scheduling class")
+def test_serve_indexes_in_the_idle_class_and_a_build_at_full_priority(tmp_path, preview_server, monkeypatch):
+    """In ``serve`` the search index waits for every other program: rebuilds, the browser and the
+    editor never share a core with it. A build's index runs at the build's own priority."""
+    engine = tmp_path / "priority-pagefind"
+    engine.write_text(PRIORITY_ENGINE.format(python=sys.executable))
+    engine.chmod(0o755)
+    log = tmp_path / "priority.log"
+    env = {"PAPERNOTES_PAGEFIND": str(engine), "PAGEFIND_PRIORITY_LOG": str(log)}
+    root = tmp_path / "root"
+    shutil.copytree(EXAMPLE_NOTES, root / "notes")
+    own = os.nice(0)
+
+    build(root, env)
+    runs = [tuple(map(int, line.split())) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert runs and all(run == (os.SCHED_OTHER, own) for run in runs), runs
+    log.unlink()
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    served = preview_server(root, search=True)
+    deadline = time.monotonic() + 60
+    while served.server.index_runs < 1:
+        assert time.monotonic() < deadline, f"no index within 60 s; server output:\n{served.out.getvalue()}"
+        time.sleep(0.05)
+    runs = [tuple(map(int, line.split())) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert runs and all(run == (os.SCHED_IDLE, min(own + 10, 19)) for run in runs), runs

@@ -192,7 +192,10 @@ class Indexer:
 
 
 #: Started in Pagefind's place: asks Linux to SIGKILL it when its parent (this process) dies, lowers
-#: its priority by the niceness asked for, then becomes Pagefind (both survive exec). A
+#: its priority by the niceness asked for — and, when one is asked for, puts it in Linux's idle
+#: class (SCHED_IDLE: it runs only on a core nobody else wants, so serve's rebuilds, the browser and
+#: the editor never wait for it; niceness alone still gave it a share of a busy core) — then becomes
+#: Pagefind (all of it survives exec). A
 #: ``preexec_fn`` would do the same, but is unsafe in a process with threads (the math engine runs
 #: on one).
 _DIE_WITH_PARENT = """
@@ -205,6 +208,10 @@ if os.getppid() != int(sys.argv[1]):  # the parent died before that
     sys.exit(1)
 if int(sys.argv[2]):
     os.nice(int(sys.argv[2]))
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
 os.execvp(sys.argv[3], sys.argv[3:])
 """
 
