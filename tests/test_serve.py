@@ -391,6 +391,32 @@ def test_editor_leftovers_alone_cause_no_rebuild(served):
     assert page_text(served, "/notes/adam.html")
 
 
+def test_a_status_save_reloads_the_notes_page_first_then_the_lists(served, tmp_path):
+    """A save that changes what lists show (here the status) tells open pages twice: first the
+    note's own page (and those of notes whose links to it were rendered again), written before
+    anything else, then the lists and every other page showing the note (the home page, the
+    status pages, the dashboard). Then all is as a fresh build."""
+    client = SSEClient(served.host, served.port)
+    try:
+        client.wait_for(lambda e: True, what="the state on connect")
+        serial = client.serial
+        note = served.root / "notes" / "adam.md"
+        before = page_text(served, "/notes/adam.html")
+        note.write_text(note.read_text(encoding="utf-8").replace(":white_check_mark:", "unread"), encoding="utf-8")
+        own = client.wait_for(lambda e: e["serial"] > serial and "notes/adam.html" in e["pages"],
+                              what="the note's page")
+        assert page_text(served, "/notes/adam.html") != before
+        # note pages only: its own, and those whose links to it were rendered again
+        assert all(p.startswith("notes/") for p in own["pages"]), own
+        lists = client.wait_for(lambda e: e["serial"] > own["serial"] and "index.html" in e["pages"], what="the lists")
+        assert "notes/adam.html" not in lists["pages"] and "status/unread.html" in lists["pages"], lists
+        assert lists["errors"] == own["errors"] == []
+    finally:
+        client.close()
+    served.settle(served.rebuilds - 1)
+    assert_same_as_fresh_build(served, tmp_path / "fresh", "after a status save")
+
+
 def test_a_broken_note_is_reported_and_fixing_it_clears_the_errors(served):
     client = SSEClient(served.host, served.port)
     try:
@@ -409,8 +435,10 @@ def test_a_broken_note_is_reported_and_fixing_it_clears_the_errors(served):
 
         serial = client.serial
         note.write_text(good.replace(":white_check_mark:", "reed"), encoding="utf-8")
-        event = client.wait_for(lambda e: e["serial"] > serial and e["errors"], what="the status error")
-        assert any(line.startswith("notes/adam.md:3: error: status 'reed'") for line in event["errors"]), event
+        # (a rebuild may send two events: its note's page, then the lists; the first may be the last
+        # rebuild's second)
+        event = client.wait_for(lambda e: e["serial"] > serial and any(
+            line.startswith("notes/adam.md:3: error: status 'reed'") for line in e["errors"]), what="the status error")
         assert "LoRA" in page_text(served, "/notes/peft/lora.html")
 
         serial = client.serial
@@ -451,6 +479,42 @@ def test_a_template_error_keeps_the_previous_pages(site, preview_server):
         assert "(fixed template)" in page_text(served, "/notes/adam.html")
     finally:
         client.close()
+
+
+def test_a_list_page_that_fails_after_the_notes_page_is_reported_and_written_again_when_fixed(site, preview_server):
+    """The lists are written after the note's own page: a template error there (here the home
+    page fails for a note titled "Boom") still reaches open pages, the previous home page stays,
+    and the save that mends the note writes every page again."""
+    templates = site / "templates"
+    templates.mkdir()
+    theme_index = (default_theme_dir("templates") / "index.html").read_text(encoding="utf-8")
+    fragile = theme_index.replace("{% block main %}", "{% block main %}{% if site.notes | selectattr('title', "
+                                  "'equalto', 'Boom') | list %}{{ 1 // 0 }}{% endif %}", 1)
+    assert fragile != theme_index
+    (templates / "index.html").write_text(fragile, encoding="utf-8")
+    served = preview_server(site)
+    home = page_text(served, "/index.html")
+    client = SSEClient(served.host, served.port)
+    note = site / "notes" / "adam.md"
+    good = note.read_text(encoding="utf-8")
+    try:
+        client.wait_for(lambda e: True, what="the state on connect")
+        serial = client.serial
+        note.write_text(good.replace(ADAM_TITLE, 'title: "Boom"'), encoding="utf-8")
+        event = client.wait_for(lambda e: e["serial"] > serial and e["errors"], what="the home page's error")
+        assert any("index.html" in line and "division" in line for line in event["errors"]), event
+        assert "Boom" in page_text(served, "/notes/adam.html")
+        assert page_text(served, "/index.html") == home, "the previous home page must keep being served"
+
+        serial = client.serial
+        note.write_text(good, encoding="utf-8")
+        event = client.wait_for(lambda e: e["serial"] > serial and not e["errors"] and "index.html" in e["pages"],
+                                what="the mended home page")
+    finally:
+        client.close()
+    served.settle(served.rebuilds - 1)
+    assert "Boom" not in page_text(served, "/index.html")
+    assert_same_as_fresh_build(served, site.parent / "fresh", "after the mended note")
 
 
 # -- HTTP ------------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol
 
 import jinja2
 
@@ -198,7 +198,10 @@ class Project:
     def refresh(self, writer: Writer, changed: set[Path] | None = None,
                 later: list[Output] | None = None) -> RefreshReport:
         """Rebuild what ``changed`` touched (None: everything). ``later``: an incremental rebuild
-        leaves the background outputs that need writing there (``write_later`` writes them)."""
+        writes first what the changed notes' own pages need (those pages, styles, fonts, copied
+        files) and leaves the rest that needs writing there — other pages (lists, the dashboard,
+        pages showing a changed title), feeds, the sitemap — for ``write_later``: ``serve`` tells
+        open pages to reload in between, so a save shows without waiting for the lists."""
         started = time.perf_counter()
         changed = None if changed is None else {Path(os.path.normpath(p)) for p in changed}
         # A parallel build keeps no page bodies here, so it cannot be continued incrementally.
@@ -492,13 +495,18 @@ class Project:
                 return touches_every_list(row_changed)
             return bool(output.depends_on & row_changed)
 
+        def first(output: Output) -> bool:  # written before open pages are told to reload
+            if output.background:
+                return False
+            return not output.path.endswith(".html") or output.body_of in body_changed
+
         report = RefreshReport(full=False, diagnostics=Diagnostics())
         report.rendered_notes = len(to_render)
         if outputs is None:  # the same pages as before: only those that depend on a change
             candidates = self._outputs_touching(row_changed, body_changed, affected)
-            self._emit(writer, candidates, needs_write, report, remove_missing=False, later=later)
+            self._emit(writer, candidates, needs_write, report, remove_missing=False, later=later, first=first)
             return self._finish(report, None, touched)
-        self._emit(writer, outputs, needs_write, report, later=later)
+        self._emit(writer, outputs, needs_write, report, later=later, first=first)
         return self._finish(report, outputs, touched)
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
@@ -799,15 +807,16 @@ class Project:
         return list(outputs.values())
 
     def _emit(self, writer: Writer, outputs: list[Output], needs_write, report: RefreshReport,
-              remove_missing: bool = True, later: list[Output] | None = None) -> None:
-        """Write the outputs that need it; ``later``: background outputs go there instead, for
+              remove_missing: bool = True, later: list[Output] | None = None,
+              first: Callable[[Output], bool] = lambda output: not output.background) -> None:
+        """Write the outputs that need it; ``later``: those not ``first`` go there instead, for
         ``write_later`` once open pages were told to reload."""
         assert self.theme is not None
         self.template_diagnostics = []
         for output in outputs:
             if not needs_write(output):
                 continue
-            if later is not None and output.background:
+            if later is not None and not first(output):
                 later.append(output)
                 continue
             self._write_output(writer, output, report)
@@ -828,10 +837,14 @@ class Project:
             self.lookups.links = LinkIndex.of(self.records)
 
     def write_later(self, writer: Writer, outputs: list[Output], report: RefreshReport) -> None:
-        """The background outputs a ``refresh(..., later=[])`` left for afterwards."""
+        """The outputs a ``refresh(..., later=[])`` left for afterwards."""
+        known = len(self.template_diagnostics)
         for output in outputs:
             self._write_output(writer, output, report)
         report.written.sort()
+        if report.template_failed:
+            self.rewrite_all = True  # as _finish says after a failure: the next refresh writes every page
+            report.diagnostics.extend(self.template_diagnostics[known:])
 
     def _write_output(self, writer: Writer, output: Output, report: RefreshReport) -> None:
         try:

@@ -344,7 +344,20 @@ class PreviewServer:
         removed = tuple(p for p in report.removed if p.endswith(".html"))
         self.hub.publish(RebuildEvent(pages, report.full, tuple(problems), self._serial, removed))
         self.hub.wait_sent(self._serial, timeout=EVENT_SENT_SECONDS)
-        self.project.write_later(self._writer, later, report)
+        if later:
+            # The changed notes' own pages first (above), then the lists and other pages showing them.
+            failed = report.template_failed
+            self.project.write_later(self._writer, later, report)
+            if report.template_failed and not failed:
+                shown, problems = problems, self._problems(report.diagnostics)
+                for line in problems:
+                    if line not in shown:
+                        self._say(line)
+            written = set(report.written)
+            after = tuple(o.path for o in later if o.path.endswith(".html") and o.path in written)
+            if after or report.template_failed != failed:
+                self._serial += 1
+                self.hub.publish(RebuildEvent(after, False, tuple(problems), self._serial))
         self.project.prepare_lookups()
         for callback in self._on_rebuild:
             callback(report)
