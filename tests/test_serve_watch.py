@@ -137,6 +137,31 @@ def test_notes_folder_deleted_and_made_again_is_still_watched(tmp_path, preview_
     assert_same_as_fresh_build(served, tmp_path / "fresh", f"after {replace.__name__} and edits")
 
 
+def test_the_search_index_waits_while_a_save_waits_or_is_being_rebuilt(tmp_path):
+    """``ChangeCollector.wait_until_idle`` (where serve's search-index thread pauses): it returns
+    at once when nothing is pending, blocks from the moment a change comes until its rebuild is
+    done, and is let go by ``stop()``."""
+    import threading
+
+    collector = ChangeCollector(lambda path: True, quiet=0.01)
+    collector.wait_until_idle()  # nothing pending: no wait
+    collector.add({tmp_path / "a.md"})
+    finished = threading.Event()
+    waiter = threading.Thread(target=lambda: (collector.wait_until_idle(), finished.set()), daemon=True)
+    waiter.start()
+    assert not finished.wait(0.2), "it must wait while a change waits for its rebuild"
+    assert collector.wait() == {tmp_path / "a.md"}
+    assert not finished.wait(0.2), "it must wait while the change is being rebuilt"
+    collector.done()
+    assert finished.wait(10), "the rebuild is done: it must go on"
+    collector.add({tmp_path / "b.md"})
+    finished.clear()
+    waiter = threading.Thread(target=lambda: (collector.wait_until_idle(), finished.set()), daemon=True)
+    waiter.start()
+    collector.stop()
+    assert finished.wait(10), "a stopped server must let it go"
+
+
 def reported(collector: ChangeCollector, seen: set[Path]) -> set[Path]:
     """``seen`` with the paths the collector has now, without waiting for any."""
     if collector.pending:

@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from .pagefind_order import order_bundle
 
 INDEX_DIR = "pagefind"
 TIMEOUT_SECONDS = 1800
+PAUSE_EVERY = 256  # pages between calls of update_index's ``pause``
 
 
 @dataclass
@@ -347,13 +349,16 @@ def settings_key(language: str | None) -> str:
 
 
 def plan_shards(site_dir: Path, digests: PageDigests, language: str | None,
-                per_shard: int | None = None) -> tuple[list[Shard], bool]:
+                per_shard: int | None = None, pause: Callable[[], None] = lambda: None) -> tuple[list[Shard], bool]:
     """The shards ``site_dir``'s pages fall into, each with its fingerprint; empty shards left out
-    (shard 0 is never empty). The flag: the index is of every page (a site without notes)."""
+    (shard 0 is never empty). The flag: the index is of every page (a site without notes).
+    ``pause`` is called every few hundred pages (serve: it waits while a rebuild runs)."""
     pages, whole_site = indexed_pages(site_dir)
     count = 1 if whole_site else shard_count(len(pages), per_shard or shard_pages())
     groups: list[list[str]] = [[] for _ in range(count)]
-    for rel in pages:
+    for number, rel in enumerate(pages):
+        if number % PAUSE_EVERY == 0:
+            pause()
         groups[shard_of(rel, count)].append(rel)
     if not groups[0] and count > 1:  # a tiny shard size over a few pages: keep shard 0 filled
         first = next(i for i, g in enumerate(groups) if g)
@@ -365,6 +370,7 @@ def plan_shards(site_dir: Path, digests: PageDigests, language: str | None,
         if not group and number:
             continue
         digest = hashlib.sha256(settings.encode())
+        pause()
         for rel in group:
             try:
                 page = digests.digest(base + rel, rel)
@@ -435,17 +441,19 @@ def _mirror(site_dir: Path, pages: list[str], folder: Path) -> None:
 
 
 def update_index(site_dir: Path, indexer: Indexer | None = None, digests: PageDigests | None = None,
-                 jobs: int = 0, per_shard: int | None = None) -> IndexUpdate:
+                 jobs: int = 0, per_shard: int | None = None, pause: Callable[[], None] = lambda: None) -> IndexUpdate:
     """Bring the index of ``site_dir`` up to date with its pages: re-index the shards whose
     fingerprint differs from ``pagefind/shards.json``'s (all of them when there is none), at most
     ``jobs`` Pagefind runs at a time (0: one per CPU). Each is built beside its bundle and all are
     swapped in once every one is complete, so the old index answers until then (``serve``); on a
-    failure the old index is left as it was."""
+    failure the old index is left as it was. ``pause``: called between steps and every few
+    hundred pages; ``serve`` waits there while a save is being rebuilt, so that this thread does
+    not hold the interpreter then."""
     indexer = indexer or Indexer()
     digests = digests if digests is not None else PageDigests()
     started = time.perf_counter()
     language = forced_language(site_dir)
-    shards, whole_site = plan_shards(site_dir, digests, language, per_shard)
+    shards, whole_site = plan_shards(site_dir, digests, language, per_shard, pause)
     listed = read_shard_list(site_dir)
     present = listed if (site_dir / INDEX_DIR / "pagefind.js").is_file() else {}
     dirty = [s for s in shards if present.get(s.bundle) != s.fingerprint or not (site_dir / s.bundle).is_dir()]
@@ -464,6 +472,7 @@ def update_index(site_dir: Path, indexer: Indexer | None = None, digests: PageDi
             path.parent.mkdir(parents=True, exist_ok=True)
 
         def run(shard: Shard) -> IndexResult:
+            pause()
             if whole_site:
                 result = indexer.build(site_dir, fresh[shard.bundle], site_dir, language or "")
             else:
@@ -473,6 +482,7 @@ def update_index(site_dir: Path, indexer: Indexer | None = None, digests: PageDi
                 finally:
                     shutil.rmtree(sources[shard.bundle], ignore_errors=True)
             if result.ok:
+                pause()
                 order_bundle(fresh[shard.bundle])  # the same pages: the same bytes
                 if shard.bundle != INDEX_DIR:
                     _trim(fresh[shard.bundle])

@@ -424,7 +424,11 @@ class PreviewServer:
                 self._index_dirty = False
             # Only the shards whose pages changed, each built beside its bundle and swapped in
             # when complete: the old index answers until then.
-            update = update_index(self.site_dir, self._indexer, self._digests)
+            # Its Python steps (finding the changed shards of 10,000 pages: ~0.1 s) wait while a
+            # save is rebuilt: they would hold the interpreter the rebuild needs.
+            collector = self._collector
+            update = update_index(self.site_dir, self._indexer, self._digests,
+                                  pause=collector.wait_until_idle if collector is not None else lambda: None)
             if self._stopping:
                 return
             self.index_runs += 1

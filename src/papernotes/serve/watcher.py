@@ -87,12 +87,19 @@ class ChangeCollector(FileSystemEventHandler):
     def done(self) -> None:
         with self._condition:
             self._working = False
+            self._condition.notify_all()
 
     @property
     def pending(self) -> bool:
         """Changes wait for a rebuild, or the last ones handed out are still being rebuilt."""
         with self._condition:
             return bool(self._paths) or self._working
+
+    def wait_until_idle(self) -> None:
+        """Block while changes wait for a rebuild or are being rebuilt (until ``stop()``)."""
+        with self._condition:
+            while (self._paths or self._working) and not self._stopped:
+                self._condition.wait()
 
     def stop(self) -> None:
         with self._condition:
