@@ -175,11 +175,14 @@ def test_random_edit_sequences_match_a_fresh_build(tmp_path, seed, kept):
         changed: set[Path] = set()
         for _ in range(rng.randint(1, 3)):
             changed |= work.edit()
-        if kept == "serve":  # as serve does: background outputs after the reload, then the lookups
+        if kept == "serve":  # as serve does: own pages first, the rest after the reload, then the lookups
             later: list = []
-            report = project.refresh(writer, changed, later=later)
+            first: list[str] = []
+            report = project.refresh(writer, changed, later=later,
+                                     shown=lambda written, diagnostics: first.extend(written))
             project.write_later(writer, later, report)
             project.prepare_lookups()
+            assert set(first) <= set(report.written), f"seed {seed}, step {step}"
         else:
             report = project.refresh(writer, changed)
         assert not report.full

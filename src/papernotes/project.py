@@ -53,6 +53,9 @@ if TYPE_CHECKING:  # imported where used: a build with nothing changed never loa
 #: the build cache's name for the web of notes (emit/web.py WebEntries) the last build made
 WEB_ENTRY = "web"
 
+#: ``refresh(shown=…)``: called with the pages written so far and the problems known then
+ShownFirst = Callable[[list[str], Diagnostics], None]
+
 TEMPLATE_ERRORS = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
 
 
@@ -196,12 +199,17 @@ class Project:
 
     # -- the one entry point ---------------------------------------------------------------------
     def refresh(self, writer: Writer, changed: set[Path] | None = None,
-                later: list[Output] | None = None) -> RefreshReport:
+                later: list[Output] | None = None, shown: ShownFirst | None = None) -> RefreshReport:
         """Rebuild what ``changed`` touched (None: everything). ``later``: an incremental rebuild
         writes first what the changed notes' own pages need (those pages, styles, fonts, copied
         files) and leaves the rest that needs writing there — other pages (lists, the dashboard,
         pages showing a changed title), feeds, the sitemap — for ``write_later``: ``serve`` tells
-        open pages to reload in between, so a save shows without waiting for the lists."""
+        open pages to reload in between, so a save shows without waiting for the lists. ``shown``:
+        when the site's lists must be worked out again (a title, status, tag… changed), it is
+        called with the pages written so far, the changed notes' own, and the problems known then,
+        before the site's other outputs and their dependencies are worked out (``serve`` tells
+        open pages to reload there)."""
+        self.template_diagnostics = []
         started = time.perf_counter()
         changed = None if changed is None else {Path(os.path.normpath(p)) for p in changed}
         # A parallel build keeps no page bodies here, so it cannot be continued incrementally.
@@ -210,7 +218,7 @@ class Project:
             report = self._full(writer)
         else:
             assert changed is not None
-            report = self._incremental(writer, changed, later)
+            report = self._incremental(writer, changed, later, shown)
         report.seconds = time.perf_counter() - started
         if self.long_lived:
             # What the site holds now lives long: move it out of the collector's way, so that the
@@ -358,7 +366,8 @@ class Project:
         self.row_cache.clear()
 
     # -- incremental -----------------------------------------------------------------------------
-    def _incremental(self, writer: Writer, changed: set[Path], later: list[Output] | None = None) -> RefreshReport:
+    def _incremental(self, writer: Writer, changed: set[Path], later: list[Output] | None = None,
+                     shown: ShownFirst | None = None) -> RefreshReport:
         from .bibtex import citation_base_key
         from .citations import join, web_changes
         from .emit import (CITED_COUNTS, MATH_CHARACTERS, READ_NEXT, citation_group, citation_lists, links_key, time_key,
@@ -449,6 +458,9 @@ class Project:
                                                              getattr(self.records.get(path), "note", None))
                                    if n is not None)
 
+        report = RefreshReport(full=False, diagnostics=Diagnostics())
+        report.rendered_notes = len(to_render)
+        shown_first: set[str] = set()
         if structure_same and self.ctx is not None:
             ctx = self.ctx
             for record in to_render.values():
@@ -464,6 +476,8 @@ class Project:
                 outputs = self._collect_outputs(ctx)  # the note pages' dependencies follow their lists
         else:
             ctx = self._context()
+            if shown is not None:
+                shown_first = self._show_first(writer, ctx, body_changed, touched, report, shown)
             outputs = self._collect_outputs(ctx)
             if self.ctx is not None and ctx.site.page_names != self.ctx.site.page_names:
                 # A tag, venue or category moved to another page name (a name now shares its slug
@@ -481,6 +495,8 @@ class Project:
         previous = self.outputs
 
         def needs_write(output: Output) -> bool:
+            if output.path in shown_first:
+                return False  # written before the others (``shown``)
             if self.rewrite_all:
                 return True
             earlier = previous.get(output.path)
@@ -500,14 +516,32 @@ class Project:
                 return False
             return not output.path.endswith(".html") or output.body_of in body_changed
 
-        report = RefreshReport(full=False, diagnostics=Diagnostics())
-        report.rendered_notes = len(to_render)
         if outputs is None:  # the same pages as before: only those that depend on a change
             candidates = self._outputs_touching(row_changed, body_changed, affected)
             self._emit(writer, candidates, needs_write, report, remove_missing=False, later=later, first=first)
             return self._finish(report, None, touched)
         self._emit(writer, outputs, needs_write, report, later=later, first=first)
         return self._finish(report, outputs, touched)
+
+    def _show_first(self, writer: Writer, ctx: EmitContext, body_changed: set[str], touched: set[Path],
+                    report: RefreshReport, shown: ShownFirst) -> set[str]:
+        """Write the pages of the notes in ``body_changed`` from the new context and hand them to
+        ``shown``, before the site's other outputs are worked out; returns their paths."""
+        from .emit.bibtex import BibliographyFile
+        from .emit.pages import NotePages
+
+        BibliographyFile().outputs(ctx)  # registers the Cite blocks' lookup, as collecting all outputs does
+        pages = list(NotePages().outputs(ctx, only=body_changed))
+        for output in pages:
+            self._write_output(writer, output, report)
+        tally = self.lookups.tally
+        if tally is None:
+            shown(list(report.written), self.diagnostics())
+        else:
+            tally.update(self.records, touched)
+            shown(list(report.written), self.diagnostics([(str(p), r) for p in tally.troubled
+                                                          if (r := self.records.get(p))]))
+        return {output.path for output in pages}
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
         from .emit import touches_every_list
@@ -812,7 +846,6 @@ class Project:
         """Write the outputs that need it; ``later``: those not ``first`` go there instead, for
         ``write_later`` once open pages were told to reload."""
         assert self.theme is not None
-        self.template_diagnostics = []
         for output in outputs:
             if not needs_write(output):
                 continue

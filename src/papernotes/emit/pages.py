@@ -38,13 +38,16 @@ def category_nav(categories: dict[tuple[str, ...], Category], positions: dict[tu
 class NotePages:
     name = "note pages"
 
-    def outputs(self, ctx: EmitContext) -> Iterable[Output]:
+    def outputs(self, ctx: EmitContext, only: set[str] | None = None) -> Iterable[Output]:
+        """Every note's page; ``only``: the pages of these notes (by key) alone."""
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
         base_of = base_keys(ctx)
         categories = {c.path: c for c in ctx.site.all_categories()}
         positions = {(c.path, n.key): i for c in categories.values() for i, n in enumerate(c.notes)}
         web = ctx.web
         for note in ctx.site.notes:
+            if only is not None and note.key not in only:
+                continue
             previous, following = ctx.site.neighbours.get(note.key, (None, None))
             nav = category_nav(categories, positions, note)
             deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}

@@ -330,7 +330,17 @@ class PreviewServer:
         assert self.project is not None and self._writer is not None
         recovering = self._recover
         later: list = []  # feeds, the sitemap, papers.bib, preview files: written after the event
-        report = self.project.refresh(self._writer, None if recovering else changed, later=later)
+        told: set[str] = set()  # pages open pages were told of before the refresh returned
+
+        def shown(written: list[str], diagnostics: Diagnostics) -> None:
+            # The changed notes' pages are written; the site's lists are still to be worked out.
+            self._serial += 1
+            pages = tuple(p for p in written if p.endswith(".html"))
+            self.hub.publish(RebuildEvent(pages, False, tuple(self._problems(diagnostics)), self._serial))
+            self.hub.wait_sent(self._serial, timeout=EVENT_SENT_SECONDS)
+            told.update(pages)
+
+        report = self.project.refresh(self._writer, None if recovering else changed, later=later, shown=shown)
         if recovering:
             # The failed rebuild may have written files it never recorded: only outputs stay.
             report.removed.extend(self._sweep())
@@ -340,7 +350,7 @@ class PreviewServer:
         for line in problems:
             self._say(line)
         self._serial += 1
-        pages = tuple(p for p in report.written if p.endswith(".html"))
+        pages = tuple(p for p in report.written if p.endswith(".html") and p not in told)
         removed = tuple(p for p in report.removed if p.endswith(".html"))
         self.hub.publish(RebuildEvent(pages, report.full, tuple(problems), self._serial, removed))
         self.hub.wait_sent(self._serial, timeout=EVENT_SENT_SECONDS)
