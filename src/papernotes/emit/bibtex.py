@@ -3,6 +3,7 @@ Cite block of each note page (templates/_cite.html). Both come from :mod:`papern
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..bibtex import BaseKeys, Citation, bibliography, citation_keys, entry_inputs, entry_text, own_entry
@@ -17,7 +18,7 @@ class BibliographyFile:
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # Registered here, before any page is rendered (every emitter's outputs are collected first).
         texts = EntryTexts.of(ctx)
-        ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx))
+        ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx), key_memo(ctx))
         # Every note: the fields it shows besides the lists' (arXiv id, DOI, links, an own
         # ``bibtex:`` entry) are part of a note's list signature, so an edit of one rewrites it.
         deps = frozenset(note.key for note in ctx.site.notes)
@@ -27,6 +28,24 @@ class BibliographyFile:
             return bibliography(ctx.site.notes, texts.text).encode("utf-8")
 
         return [Output("papers.bib", deps, render, background=True)]
+
+
+@dataclass
+class KeyMemo:
+    """The citation keys last computed, with every note's key inputs then: a lookup over notes
+    with the same inputs (serve's next rebuild, a status edit) takes them instead of computing
+    10,000 keys again. Kept on the Jinja environment, as :class:`BaseKeys`."""
+
+    stamps: dict[str, tuple] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def key_memo(ctx: EmitContext) -> KeyMemo:
+    found = getattr(ctx.env, "papernotes_key_memo", None)
+    if not isinstance(found, KeyMemo):
+        found = KeyMemo()
+        setattr(ctx.env, "papernotes_key_memo", found)
+    return found
 
 
 def base_keys(ctx: EmitContext) -> BaseKeys:
@@ -80,20 +99,26 @@ class CitationLookup:
     key inputs they were computed from (a rebuild that re-rendered only its page).
     """
 
-    def __init__(self, notes: list[Note], texts: EntryTexts | None = None, bases: BaseKeys | None = None) -> None:
+    def __init__(self, notes: list[Note], texts: EntryTexts | None = None, bases: BaseKeys | None = None,
+                 memo: KeyMemo | None = None) -> None:
         self._notes = notes
         self._texts = texts or EntryTexts()
         self._bases = bases or BaseKeys()
+        self._memo = memo or KeyMemo()
         self._keys: dict[str, str] | None = None
-        self._stamps: dict[str, str] = {}
+        self._stamps: dict[str, tuple] = {}
 
-    def _stamp(self, note: Note) -> str:
+    def _stamp(self, note: Note) -> tuple:
+        """What the note's key is made of: its own entry's key, and the base key of its group."""
         own = own_entry(note)
-        return "own:" + own.key if own is not None else self._bases(note)
+        return (own.key if own is not None else None, self._bases(note))
 
     def _refresh(self) -> dict[str, str]:
-        self._keys = citation_keys(self._notes, self._bases)
-        self._stamps = {note.key: self._stamp(note) for note in self._notes}
+        stamps = {note.key: self._stamp(note) for note in self._notes}
+        memo = self._memo
+        if memo.stamps != stamps:  # (citation_keys is a function of these)
+            memo.keys, memo.stamps = citation_keys(self._notes, self._bases), stamps
+        self._keys, self._stamps = memo.keys, stamps
         return self._keys
 
     def key(self, note: Note) -> str:
