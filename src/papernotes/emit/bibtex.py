@@ -4,12 +4,14 @@ Cite block of each note page (templates/_cite.html). Both come from :mod:`papern
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, TypeVar
 
 from ..bibtex import BaseKeys, Citation, bibliography, citation_keys, entry_inputs, entry_text, own_entry
 from ..model import Note
 from . import Output
 from .context import EmitContext
+
+T = TypeVar("T")
 
 
 class BibliographyFile:
@@ -40,21 +42,22 @@ class KeyMemo:
     keys: dict[str, str] = field(default_factory=dict)
 
 
-def key_memo(ctx: EmitContext) -> KeyMemo:
-    found = getattr(ctx.env, "papernotes_key_memo", None)
-    if not isinstance(found, KeyMemo):
-        found = KeyMemo()
-        setattr(ctx.env, "papernotes_key_memo", found)
+def _kept(ctx: EmitContext, kind: type[T]) -> T:
+    """The site's one ``kind()``, kept on the Jinja environment (as long as the templates)."""
+    name = "papernotes_" + kind.__name__
+    found = getattr(ctx.env, name, None)
+    if not isinstance(found, kind):
+        found = kind()
+        setattr(ctx.env, name, found)
     return found
+
+
+def key_memo(ctx: EmitContext) -> KeyMemo:
+    return _kept(ctx, KeyMemo)
 
 
 def base_keys(ctx: EmitContext) -> BaseKeys:
-    """The site's :class:`BaseKeys`, kept on the Jinja environment (as long as the templates)."""
-    found = getattr(ctx.env, "papernotes_base_keys", None)
-    if not isinstance(found, BaseKeys):
-        found = BaseKeys()
-        setattr(ctx.env, "papernotes_base_keys", found)
-    return found
+    return _kept(ctx, BaseKeys)
 
 
 class EntryTexts:
@@ -65,18 +68,12 @@ class EntryTexts:
     starts afresh).
     """
 
-    ATTRIBUTE = "papernotes_bibtex_texts"
-
     def __init__(self) -> None:
         self._texts: dict[str, tuple[tuple, str]] = {}
 
     @classmethod
     def of(cls, ctx: EmitContext) -> "EntryTexts":
-        texts = getattr(ctx.env, cls.ATTRIBUTE, None)
-        if not isinstance(texts, cls):
-            texts = cls()
-            setattr(ctx.env, cls.ATTRIBUTE, texts)
-        return texts
+        return _kept(ctx, cls)
 
     def text(self, note: Note, key: str) -> str:
         inputs = entry_inputs(note, key)
