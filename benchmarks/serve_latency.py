@@ -615,7 +615,7 @@ def edit(server: Server, kind: str, i: int, k: int) -> tuple[float, float, str]:
 
 
 def measure(server: Server, result: Result, picks: list[int], count: int, timeout: float, budget: float,
-            index: IndexWatcher | None = None) -> None:
+            index: IndexWatcher | None = None, gap: float = GAP_SECONDS) -> None:
     kind = result.kind
     started = time.perf_counter()
     target = count
@@ -629,7 +629,7 @@ def measure(server: Server, result: Result, picks: list[int], count: int, timeou
         server.check_alive()
         page = server.page_path(i)
         _, before = http_get(server.host, server.port, page)  # the open tab
-        time.sleep(GAP_SECONDS)
+        time.sleep(gap)
         while True:  # forget reload signals from before this save
             try:
                 server.events.get_nowait()
@@ -734,7 +734,7 @@ def run_tool(tool: str, size: int, tmp: Path, args: argparse.Namespace, live: li
         picks_status = list(reversed(rng_body))[: WARMUP + args.status_saves]
         for result, picks, count in ((results[0], picks_body, args.saves), (results[1], picks_status, args.status_saves)):
             result.startup_s = startup
-            measure(server, result, picks, count, timeout, args.budget, index)
+            measure(server, result, picks, count, timeout, args.budget, index, args.gap)
     except NotMeasured as exc:
         for r in results:
             if not r.samples:
@@ -797,6 +797,18 @@ def print_tables(results: list[Result]) -> None:
               f"{fmt(statistics.median(r.server_ms) if r.server_ms else None)} | {written} |")
 
 
+def compiled_as_installed() -> None:
+    """papernotes' modules compiled, and kept compiled, as ``pip install`` leaves them: without
+    this, PYTHONDONTWRITEBYTECODE in the environment (some sandboxes set it) makes every run
+    compile every module again (0.1-0.2 s a run), which no installed papernotes does."""
+    import compileall
+
+    import papernotes
+
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    compileall.compile_dir(os.path.dirname(papernotes.__file__), quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="save-to-reload latency of papernotes serve and peers")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
@@ -807,7 +819,11 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", default=["papernotes", "hugo", "mkdocs"], choices=list(TOOLS))
     parser.add_argument("--startup-timeout", type=float, default=600, help="seconds for a first build (default 600)")
     parser.add_argument("--budget", type=float, default=600, help="seconds per tool, size and edit kind (default 600)")
+    parser.add_argument("--gap", type=float, default=GAP_SECONDS,
+                        help=f"seconds between a reload (and its page fetch) and the next save (default {GAP_SECONDS}: "
+                             "faster than a person saves; a few seconds: as one does)")
     args = parser.parse_args()
+    compiled_as_installed()
     tools = ["papernotes"] + [t for t in args.tools if t != "papernotes"]  # ratios need papernotes
 
     live: list[Server] = []
