@@ -301,3 +301,52 @@ def test_serve_indexes_in_the_idle_class_and_a_build_at_full_priority(tmp_path, 
         time.sleep(0.05)
     runs = [tuple(map(int, line.split())) for line in log.read_text(encoding="utf-8").splitlines()]
     assert runs and all(run == (os.SCHED_IDLE, min(own + 10, 19)) for run in runs), runs
+
+
+def test_the_old_index_answers_while_a_shard_is_indexed_again(tmp_path, browser, serve_directory, monkeypatch):
+    """While an edited page's shard is being indexed again (its new bundle written beside the
+    old one, the swap not done yet), searches are answered by the old index, whole; once the new
+    bundle is swapped in, by the new one. The update is held at that moment through its pause hook."""
+    import threading
+
+    from papernotes.search import PageDigests, update_index
+
+    env = engine_env(tmp_path)
+    root = tmp_path / "root"
+    shutil.copytree(EXAMPLE_NOTES, root / "notes")
+    build(root, env)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    site = root / "site"
+    adam = site / "notes" / "adam.html"
+    text = adam.read_text(encoding="utf-8")
+    assert text.count('<div class="note-body">') == 1
+    adam.write_text(text.replace('<div class="note-body">',
+                                 '<div class="note-body"><p>Quixotically zanthoxylum wordplay.</p>'), encoding="utf-8")
+
+    held, go_on = threading.Event(), threading.Event()
+
+    def pause() -> None:  # held once a new bundle is complete beside the old one
+        if any(site.glob(".pagefind-new-*/pagefind-entry.json")) or \
+                any(site.glob("pagefind-shards/.*-new-*/pagefind-entry.json")):
+            held.set()
+            go_on.wait(120)
+
+    updates: list = []
+    worker = threading.Thread(target=lambda: updates.append(update_index(site, digests=PageDigests(), pause=pause)),
+                              daemon=True)
+    worker.start()
+    try:
+        assert held.wait(120), "the shard was not indexed"
+        page = browser.new_page()
+        page.goto(serve_directory(site) + "index.html")
+        assert search(page, "zanthoxylum") == []  # the old index …
+        assert "Adam: A Method for Stochastic Optimization" in search(page, "Adam")  # … answers, whole
+        assert len(search(page, "learning")) > 1
+    finally:
+        go_on.set()
+        worker.join(120)
+    assert updates and updates[0].result.ok and len(updates[0].rebuilt) == 1, updates
+    page.goto(serve_directory(site) + "index.html")
+    assert search(page, "zanthoxylum") == ["Adam: A Method for Stochastic Optimization"]
+    page.close()
