@@ -180,9 +180,14 @@ def test_random_edit_sequences_match_a_fresh_build(tmp_path, seed, kept):
             first: list[str] = []
             report = project.refresh(writer, changed, later=later,
                                      shown=lambda written, diagnostics: first.extend(written))
-            project.write_later(writer, later, report)
+            # sometimes the next save comes while the rest is written: the rest is left to its rebuild
+            left = rng.choice([None, None, 0, 2])
+            asked = iter(range(10**6))
+            project.write_later(writer, later, report, stop=lambda: left is not None and next(asked) >= left)
             project.prepare_lookups()
             assert set(first) <= set(report.written), f"seed {seed}, step {step}"
+            if project.unwritten:
+                continue  # written by the next refresh, compared after it
         else:
             report = project.refresh(writer, changed)
         assert not report.full
@@ -190,6 +195,9 @@ def test_random_edit_sequences_match_a_fresh_build(tmp_path, seed, kept):
         assert snapshot(served) == files, f"seed {seed}, step {step}"
         assert (report.notes, report.failed_notes, [str(d) for d in report.diagnostics.items]) == counts, \
             f"seed {seed}, step {step}"
+    if kept == "serve" and project.unwritten:  # the last save's rest, left to a rebuild of nothing
+        report = project.refresh(writer, set())
+        assert not project.unwritten and snapshot(served) == fresh_build(root, tmp_path), f"seed {seed}, the end"
 
 
 def test_one_note_edit_rewrites_only_its_dependants(tmp_path):

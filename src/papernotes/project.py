@@ -125,6 +125,8 @@ class Project:
         self.slug_diagnostics = Diagnostics()
         self.skipped_links: set[Path] = set()  # symbolic links in notes/ leading outside, left out
         self.rewrite_all = False  # set after a template failure: the next refresh writes every output
+        #: outputs a ``write_later`` left unwritten (a new save came): the next refresh writes them
+        self.unwritten: set[str] = set()
         self.records_need_html = False  # after a parallel build: bodies were rendered in workers
         self.cache: BuildCache | None = None
         self.cached: dict[str, CachedNote] = {}
@@ -215,6 +217,7 @@ class Project:
         # A parallel build keeps no page bodies here, so it cannot be continued incrementally.
         full = changed is None or self.config is None or self.records_need_html or self._needs_full(changed)
         if full:
+            self.unwritten = set()  # everything is written
             report = self._full(writer)
         else:
             assert changed is not None
@@ -493,11 +496,12 @@ class Project:
                 row_changed.add(CITED_COUNTS)
                 self.row_cache.forget(change.counts)  # the home page's rows say how often a note is cited
         previous = self.outputs
+        owed, self.unwritten = self.unwritten, set()
 
         def needs_write(output: Output) -> bool:
             if output.path in shown_first:
                 return False  # written before the others (``shown``)
-            if self.rewrite_all:
+            if self.rewrite_all or output.path in owed:
                 return True
             earlier = previous.get(output.path)
             if earlier is None or earlier.depends_on != output.depends_on:
@@ -518,6 +522,9 @@ class Project:
 
         if outputs is None:  # the same pages as before: only those that depend on a change
             candidates = self._outputs_touching(row_changed, body_changed, affected)
+            if owed:
+                found = {output.path for output in candidates}
+                candidates += [self.outputs[p] for p in sorted(owed) if p in self.outputs and p not in found]
             self._emit(writer, candidates, needs_write, report, remove_missing=False, later=later, first=first)
             return self._finish(report, None, touched)
         self._emit(writer, outputs, needs_write, report, later=later, first=first)
@@ -869,10 +876,16 @@ class Project:
         if self.lookups.links is None:
             self.lookups.links = LinkIndex.of(self.records)
 
-    def write_later(self, writer: Writer, outputs: list[Output], report: RefreshReport) -> None:
-        """The outputs a ``refresh(..., later=[])`` left for afterwards."""
+    def write_later(self, writer: Writer, outputs: list[Output], report: RefreshReport,
+                    stop: Callable[[], bool] = lambda: False) -> None:
+        """The outputs a ``refresh(..., later=[])`` left for afterwards. ``stop``: asked before
+        each; once it says so, the rest is left for the next refresh (``serve``: a new save came,
+        whose rebuild then writes them; the lists of a status save at 10,000 notes take 0.5 s)."""
         known = len(self.template_diagnostics)
-        for output in outputs:
+        for number, output in enumerate(outputs):
+            if stop():
+                self.unwritten.update(o.path for o in outputs[number:])
+                break
             self._write_output(writer, output, report)
         report.written.sort()
         if report.template_failed:

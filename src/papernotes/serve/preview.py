@@ -357,7 +357,9 @@ class PreviewServer:
         if later:
             # The changed notes' own pages first (above), then the lists and other pages showing them.
             failed = report.template_failed
-            self.project.write_later(self._writer, later, report)
+            collector = self._collector
+            self.project.write_later(self._writer, later, report,
+                                     stop=(lambda: collector.waiting) if collector is not None else (lambda: False))
             if report.template_failed and not failed:
                 shown, problems = problems, self._problems(report.diagnostics)
                 for line in problems:

@@ -90,6 +90,12 @@ class ChangeCollector(FileSystemEventHandler):
             self._condition.notify_all()
 
     @property
+    def waiting(self) -> bool:
+        """Changes came that no rebuild has taken yet."""
+        with self._condition:
+            return bool(self._paths)
+
+    @property
     def pending(self) -> bool:
         """Changes wait for a rebuild, or the last ones handed out are still being rebuilt."""
         with self._condition:
