@@ -121,10 +121,10 @@ class LinkIndex:
         entry = self._entries.pop(source, None)
         if entry is None:
             return
-        for key, index in ((p, self._by_path) for p in entry[0]):
-            _drop(index, key, source)
-        for key, index in ((n, self._by_name) for n in entry[1]):
-            _drop(index, key, source)
+        for path in entry[0]:
+            _drop(self._by_path, path, source)
+        for name in entry[1]:
+            _drop(self._by_name, name, source)
 
     def looking_at(self, paths: Iterable[Path], names: Iterable[str]) -> set[Path]:
         """The sources of the notes that looked at any of ``paths`` or up any of ``names``, and of

@@ -49,13 +49,13 @@ if TYPE_CHECKING:  # imported where used: a build with nothing changed never loa
     from .render import NoteRenderer
     from .render.links import LinkTargets
 
-#: Exceptions a template can raise while rendering (Jinja's own, and Python's from expressions).
 #: the build cache's name for the web of notes (emit/web.py WebEntries) the last build made
 WEB_ENTRY = "web"
 
 #: ``refresh(shown=…)``: called with the pages written so far and the problems known then
 ShownFirst = Callable[[list[str], Diagnostics], None]
 
+#: Exceptions a template can raise while rendering (Jinja's own, and Python's from expressions).
 TEMPLATE_ERRORS = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
 
 
@@ -534,20 +534,14 @@ class Project:
                     report: RefreshReport, shown: ShownFirst) -> set[str]:
         """Write the pages of the notes in ``body_changed`` from the new context and hand them to
         ``shown``, before the site's other outputs are worked out; returns their paths."""
-        from .emit.bibtex import BibliographyFile
+        from .emit.bibtex import install_cite_lookup
         from .emit.pages import NotePages
 
-        BibliographyFile().outputs(ctx)  # registers the Cite blocks' lookup, as collecting all outputs does
+        install_cite_lookup(ctx)  # as collecting all outputs does
         pages = list(NotePages().outputs(ctx, only=body_changed))
         for output in pages:
             self._write_output(writer, output, report)
-        tally = self.lookups.tally
-        if tally is None:
-            shown(list(report.written), self.diagnostics())
-        else:
-            tally.update(self.records, touched)
-            shown(list(report.written), self.diagnostics([(str(p), r) for p in tally.troubled
-                                                          if (r := self.records.get(p))]))
+        shown(list(report.written), self._tallied_diagnostics(touched))
         return {output.path for output in pages}
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
@@ -558,9 +552,7 @@ class Project:
         keys = row_changed | body_changed
         every = touches_every_list(row_changed)
         if self.long_lived:  # serve: looked up (the index is made once per set of outputs)
-            if self.lookups.outputs is None:
-                self.lookups.outputs = OutputIndex(self.outputs.values())
-            return self.lookups.outputs.touching(keys, body_changed, affected, every)
+            return self._output_index().touching(keys, body_changed, affected, every)
         return [o for o in self.outputs.values()
                 if (o.depends_on is None and every) or (o.depends_on is not None and o.depends_on & keys)
                 or o.body_of in body_changed or (o.source is not None and o.source in affected)]
@@ -871,10 +863,18 @@ class Project:
     def prepare_lookups(self) -> None:
         """Make the lookups the next incremental refresh will want (``serve``: once the page
         reloaded, so that the next save does not wait for them)."""
+        self._output_index()
+        self._link_index()
+
+    def _output_index(self) -> OutputIndex:
         if self.lookups.outputs is None:
             self.lookups.outputs = OutputIndex(self.outputs.values())
+        return self.lookups.outputs
+
+    def _link_index(self) -> LinkIndex:
         if self.lookups.links is None:
             self.lookups.links = LinkIndex.of(self.records)
+        return self.lookups.links
 
     def write_later(self, writer: Writer, outputs: list[Output], report: RefreshReport,
                     stop: Callable[[], bool] = lambda: False) -> None:
@@ -909,9 +909,7 @@ class Project:
         """The notes to render again because their links looked at a path in ``near`` or their
         wikilinks up a name in ``names`` (and those not rendered yet)."""
         if self.long_lived:  # serve: looked up
-            if self.lookups.links is None:
-                self.lookups.links = LinkIndex.of(self.records)
-            found = (self.records.get(path) for path in sorted(self.lookups.links.looking_at(near, names)))
+            found = (self.records.get(path) for path in sorted(self._link_index().looking_at(near, names)))
             return [r for r in found if r is not None and r.note is not None]
         return [r for r in self.records.values() if r.note is not None
                 and (r.rendered is None or r.rendered.looked_at & near or r.rendered.wiki_names & names)]
@@ -931,16 +929,23 @@ class Project:
         self.rewrite_all = report.template_failed
         if self.ctx is not None and "web" in self.ctx.__dict__:  # made (or taken) by this refresh
             self.lookups.web = self.ctx.web.made_of
+        report.diagnostics = self._tallied_diagnostics(touched)
+        tally = self.lookups.tally
+        assert tally is not None
+        report.notes = len(self.records) - len(tally.failed) - len(tally.intros)  # introductions are no papers
+        report.pages = self.pages
+        report.failed_notes = sorted(display_path(p, self.root) for p in tally.failed)
+        return report
+
+    def _tallied_diagnostics(self, touched: set[Path] | None) -> Diagnostics:
+        """Every problem of the site, with the tally of notes brought up to date for ``touched``
+        (None: counted again over all notes)."""
         tally = self.lookups.tally
         if tally is None or touched is None:
             tally = self.lookups.tally = NoteTally.of(self.records)
         else:
             tally.update(self.records, touched)
-        report.diagnostics = self.diagnostics([(str(p), r) for p in tally.troubled if (r := self.records.get(p))])
-        report.notes = len(self.records) - len(tally.failed) - len(tally.intros)  # introductions are no papers
-        report.pages = self.pages
-        report.failed_notes = sorted(display_path(p, self.root) for p in tally.failed)
-        return report
+        return self.diagnostics([(str(p), r) for p in tally.troubled if (r := self.records.get(p))])
 
     def diagnostics(self, troubled: list[tuple[str, NoteRecord]] | None = None) -> Diagnostics:
         """Every problem of the site; ``troubled``: the notes with problems, when already known."""

@@ -19,8 +19,7 @@ class BibliographyFile:
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         # Registered here, before any page is rendered (every emitter's outputs are collected first).
-        texts = EntryTexts.of(ctx)
-        ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx), key_memo(ctx))
+        texts = install_cite_lookup(ctx)
         # Every note: the fields it shows besides the lists' (arXiv id, DOI, links, an own
         # ``bibtex:`` entry) are part of a note's list signature, so an edit of one rewrites it.
         deps = frozenset(note.key for note in ctx.site.notes)
@@ -40,6 +39,14 @@ class KeyMemo:
 
     stamps: dict[str, tuple] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+
+
+def install_cite_lookup(ctx: EmitContext) -> EntryTexts:
+    """Give the templates ``bibtex_entry(note)`` over ``ctx``'s notes (before a page with a Cite
+    block is rendered); returns the entry texts it uses."""
+    texts = EntryTexts.of(ctx)
+    ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx), key_memo(ctx))
+    return texts
 
 
 def _kept(ctx: EmitContext, kind: type[T]) -> T:

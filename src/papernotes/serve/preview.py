@@ -334,10 +334,8 @@ class PreviewServer:
 
         def shown(written: list[str], diagnostics: Diagnostics) -> None:
             # The changed notes' pages are written; the site's lists are still to be worked out.
-            self._serial += 1
             pages = tuple(p for p in written if p.endswith(".html"))
-            self.hub.publish(RebuildEvent(pages, False, tuple(self._problems(diagnostics)), self._serial))
-            self.hub.wait_sent(self._serial, timeout=EVENT_SENT_SECONDS)
+            self.hub.wait_sent(self._publish(pages, self._problems(diagnostics)), timeout=EVENT_SENT_SECONDS)
             told.update(pages)
 
         report = self.project.refresh(self._writer, None if recovering else changed, later=later, shown=shown)
@@ -349,11 +347,9 @@ class PreviewServer:
         problems = self._problems(report.diagnostics)
         for line in problems:
             self._say(line)
-        self._serial += 1
         pages = tuple(p for p in report.written if p.endswith(".html") and p not in told)
         removed = tuple(p for p in report.removed if p.endswith(".html"))
-        self.hub.publish(RebuildEvent(pages, report.full, tuple(problems), self._serial, removed))
-        self.hub.wait_sent(self._serial, timeout=EVENT_SENT_SECONDS)
+        self.hub.wait_sent(self._publish(pages, problems, report.full, removed), timeout=EVENT_SENT_SECONDS)
         if later:
             # The changed notes' own pages first (above), then the lists and other pages showing them.
             failed = report.template_failed
@@ -361,15 +357,14 @@ class PreviewServer:
             self.project.write_later(self._writer, later, report,
                                      stop=(lambda: collector.waiting) if collector is not None else (lambda: False))
             if report.template_failed and not failed:
-                shown, problems = problems, self._problems(report.diagnostics)
+                printed, problems = problems, self._problems(report.diagnostics)
                 for line in problems:
-                    if line not in shown:
+                    if line not in printed:
                         self._say(line)
             written = set(report.written)
             after = tuple(o.path for o in later if o.path.endswith(".html") and o.path in written)
             if after or report.template_failed != failed:
-                self._serial += 1
-                self.hub.publish(RebuildEvent(after, False, tuple(problems), self._serial))
+                self._publish(after, problems)
         self.project.prepare_lookups()
         for callback in self._on_rebuild:
             callback(report)
@@ -456,9 +451,15 @@ class PreviewServer:
         shown = diagnostics.items if self.options.strict else diagnostics.errors
         return [str(d) for d in shown]
 
-    def _publish_failure(self, message: str) -> None:
+    def _publish(self, pages: tuple[str, ...], problems: list[str], full: bool = False,
+                 removed: tuple[str, ...] = ()) -> int:
+        """Tell open pages which pages to reload and which problems to show; returns the event's serial."""
         self._serial += 1
-        self.hub.publish(RebuildEvent((), False, (f"papernotes: error: {message}",), self._serial))
+        self.hub.publish(RebuildEvent(pages, full, tuple(problems), self._serial, removed))
+        return self._serial
+
+    def _publish_failure(self, message: str) -> None:
+        self._publish((), [f"papernotes: error: {message}"])
 
     def on_rebuild(self, callback: Callable[[RefreshReport], None]) -> None:
         self._on_rebuild.append(callback)
