@@ -4,6 +4,7 @@ byte-for-byte what a fresh full build of the same files writes."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -343,3 +344,46 @@ def test_template_change_rebuilds_everything_and_error_keeps_old_pages(tmp_path)
     assert not report.diagnostics.errors
     assert "<h1 id=custom>A</h1>" in (out / "notes" / "a.html").read_text()
     assert snapshot(out) == fresh_build(root, tmp_path)
+
+
+def test_cite_keys_follow_title_and_own_entry_edits_across_cached_builds(tmp_path):
+    """The build cache keeps each note's citation base key and the keys last computed; edit builds
+    that take them must show in every Cite block (and papers.bib) the keys a fresh build gives:
+    two notes that come to share a base key get told apart, and stop being when one moves away."""
+    root = tmp_path / "root"
+    notes = root / "notes"
+    (notes / "peft").mkdir(parents=True)
+    (notes / "reading").mkdir(parents=True)
+
+    def write(rel: str, title: str, extra: str = "") -> None:
+        (notes / rel).write_text(f'---\ntitle: "{title}"\nauthors: [Edward J. Hu]\nyear: 2022\n{extra}---\nBody of {rel}.\n',
+                                 encoding="utf-8")
+
+    write("peft/lora.md", "LoRA: Low-Rank Adaptation")
+    write("reading/again.md", "QLoRA notes")
+    for i in range(4):
+        write(f"reading/other{i}.md", f"Other paper {i}")
+    out = tmp_path / "out"
+
+    def cite_keys() -> tuple[str, str]:
+        pages = [(out / "notes" / page).read_text(encoding="utf-8") for page in ("peft/lora.html", "reading/again.html")]
+        return tuple(re.search(r"@\w+\{([^,]+),", page).group(1) for page in pages)
+
+    steps = [
+        lambda: None,
+        lambda: write("reading/again.md", "LoRA again, read twice"),  # now hu2022lora too: both get a suffix
+        lambda: write("reading/again.md", "LoRA again, read twice", "bibtex: '@article{mine2022, title={X}}'\n"),
+        lambda: write("reading/again.md", "QLoRA notes"),  # apart again
+        lambda: (notes / "peft/lora.md").write_text((notes / "peft/lora.md").read_text() + "\nMore.\n"),
+    ]
+    seen = []
+    for step in steps:
+        step()
+        result = build(BuildOptions(root=root, output=out, search=False))
+        assert result.written and not result.diagnostics.errors
+        seen.append(cite_keys())
+        assert snapshot(out) == fresh_build(root, tmp_path)
+    assert seen[0] == ("hu2022lora", "hu2022qlora")
+    assert seen[1][0].startswith("hu2022lora-") and seen[1][1].startswith("hu2022lora-") and seen[1][0] != seen[1][1]
+    assert seen[2] == ("hu2022lora", "mine2022")
+    assert seen[3] == seen[4] == ("hu2022lora", "hu2022qlora")

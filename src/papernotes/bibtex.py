@@ -224,15 +224,24 @@ class BaseKeys:
     def __init__(self) -> None:
         self._known: dict[str, tuple[tuple, str]] = {}
 
-    def __call__(self, note: Note) -> str:
+    @staticmethod
+    def _inputs(note: Note) -> tuple:
         extra = note.extra.get("bibtex") if isinstance(note.extra, dict) else None
-        inputs = (note.title, note.authors, note.year, extra if isinstance(extra, str) else repr(extra))
+        return (note.title, note.authors, note.year, extra if isinstance(extra, str) else repr(extra))
+
+    def __call__(self, note: Note) -> str:
+        inputs = self._inputs(note)
         known = self._known.get(note.key)
         if known is not None and known[0] == inputs:
             return known[1]
         base = citation_base_key(note)
         self._known[note.key] = (inputs, base)
         return base
+
+    def remember(self, note: Note, base: str) -> None:
+        """``base``: ``citation_base_key(note)`` as computed before (kept with the note in the
+        build cache)."""
+        self._known[note.key] = (self._inputs(note), base)
 
 
 def key_hash(note_key: str, length: int = 4) -> str:

@@ -23,7 +23,7 @@ from .load.config import SiteConfig
 from .diagnostics import Diagnostics
 from .output import Staging
 from .parallel import default_jobs
-from .project import WEB_ENTRY, Project
+from .project import KEY_MEMO, WEB_ENTRY, Project
 
 
 @dataclass
@@ -313,6 +313,10 @@ def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: P
     cache.store_notes(entries, keep)
     if project.lookups.web is not None and project.lookups.web is not stored_web:
         cache.store_derived(WEB_ENTRY, project.lookups.web)
+    if project.env is not None:
+        from .emit.bibtex import key_memo
+
+        cache.store_derived(KEY_MEMO, key_memo(project.env))
     cache.store_references(build_id, project.references.text)  # what the pages were made from
     static_dir = str(project.root / STATIC_DIR) + os.sep
     assets = {p: s for p, s in inputs.files.items()

@@ -31,7 +31,7 @@ from . import __version__
 
 CACHE_DIR = ".papernotes-cache"
 CACHE_FILE = "build.sqlite"
-SCHEMA = "3"
+SCHEMA = "4"
 
 
 def render_version(safe: bool = False) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from .emit import Output
     from .model import Note, RenderedNote
+    from .emit.bibtex import KeyMemo
     from .emit.web import WebEntries
     from .render.wikilinks import WikiIndex
 
@@ -191,3 +192,5 @@ class ProjectLookups:
     tally: NoteTally | None = None
     links: LinkIndex | None = None
     outputs: OutputIndex | None = None
+    #: the citation keys the last build computed (from the build cache), for the next templates
+    key_memo: KeyMemo | None = None

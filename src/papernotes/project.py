@@ -51,6 +51,8 @@ if TYPE_CHECKING:  # imported where used: a build with nothing changed never loa
 
 #: the build cache's name for the web of notes (emit/web.py WebEntries) the last build made
 WEB_ENTRY = "web"
+#: ... and for the citation keys last computed (emit/bibtex.py KeyMemo)
+KEY_MEMO = "citation-keys"
 
 #: ``refresh(shown=…)``: called with the pages written so far and the problems known then
 ShownFirst = Callable[[list[str], Diagnostics], None]
@@ -336,19 +338,27 @@ class Project:
 
         ``from_cache_only``: the notes of the last build as the cache holds them (no file read)."""
         self.records_need_html = False
-        self.lookups = ProjectLookups(web=self.lookups.web)  # made of the notes read before (the web checks itself)
+        # made of the notes read before (the web and the key memo check themselves)
+        self.lookups = ProjectLookups(web=self.lookups.web, key_memo=self.lookups.key_memo)
         self._load_config()
         self.theme = Theme.for_site(self.root)
         self.env = self.theme.environment()
+        from .emit.bibtex import adopt_key_memo, base_keys
+
+        if self.lookups.key_memo is not None:
+            adopt_key_memo(self.env, self.lookups.key_memo)
         self.static = scan_static(self.root, self.config.follow_symlinks)
         self.records = {}
         self._load_references()
         self.references_stale = from_cache_only
         if from_cache_only:
+            bases = base_keys(self.env)
             for path, cached in sorted(self.cached.items()):
-                note, _slim, load_diagnostics, _render, _states = cached.payload
-                self.records[Path(path)] = NoteRecord(Path(path), note, list(load_diagnostics),
-                                                      stamp=cached.stamp, from_cache=True)
+                note, _slim, load_diagnostics, _render, _states, base = cached.payload
+                source = Path(path)
+                self.records[source] = NoteRecord(source, note, list(load_diagnostics), stamp=cached.stamp,
+                                                  from_cache=True)
+                bases.remember(note, base)
             self._dedupe()
             if self.walked is None:
                 self._walk(self.notes_dir)  # only for the links it leaves out (their warnings)
@@ -661,8 +671,11 @@ class Project:
         shown = display_path(path, self.root)
         cached = self.cached.get(str(path))
         if cached is not None and cached.stamp == record.stamp and record.stamp is not None:
-            note, _slim, load_diagnostics, _render_diagnostics, _states = cached.payload
+            note, _slim, load_diagnostics, _render_diagnostics, _states, base = cached.payload
             record.note, record.load_diagnostics, record.from_cache = note, list(load_diagnostics), True
+            from .emit.bibtex import base_keys
+
+            base_keys(self.env).remember(note, base)
             return record
         try:
             record.note = load_note(path, self.root, self.notes_dir)
@@ -741,7 +754,7 @@ class Project:
         cached = self.cached.get(str(record.source))
         if cached is None or cached.stamp != record.stamp:
             return False
-        _note, slim, _load, render_diagnostics, states = cached.payload
+        _note, slim, _load, render_diagnostics, states, _base = cached.payload
         if link_states(slim, targets) != states:
             return False
         record.rendered = slim
@@ -750,6 +763,7 @@ class Project:
 
     # -- the build cache ----------------------------------------------------------------------------
     def attach_cache(self, cache: BuildCache) -> None:
+        from .emit.bibtex import KeyMemo
         from .emit.web import WebEntries
 
         self.cache = cache
@@ -757,6 +771,9 @@ class Project:
         web = cache.load_derived(WEB_ENTRY)
         if isinstance(web, WebEntries):
             self.lookups.web = web  # the last build's: used if the notes' links and lists are the same
+        memo = cache.load_derived(KEY_MEMO)
+        if isinstance(memo, KeyMemo):
+            self.lookups.key_memo = memo
 
     def body_html(self, key: str, rendered: RenderedNote) -> str:
         """The body's HTML, from memory or, for a rendering restored from the cache, from disk."""
@@ -788,9 +805,13 @@ class Project:
 
     def _cache_payload(self, record: NoteRecord, targets: LinkTargets) -> tuple:
         assert record.rendered is not None
+        from .emit.bibtex import base_keys
+
         slim = dataclasses.replace(record.rendered, html=None)
+        # with its citation base key: restored notes need not compute theirs again (10,000 of them)
+        assert self.env is not None and record.note is not None
         return (record.note, slim, record.load_diagnostics, record.render_diagnostics,
-                link_states(slim, targets))
+                link_states(slim, targets), base_keys(self.env)(record.note))
 
     def restore(self, assets: list[str], build_id: str | None = None) -> bool:
         """Take the last build's notes from the cache as the current state (before looking at what

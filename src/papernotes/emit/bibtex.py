@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, TypeVar
 
+import jinja2
+
 from ..bibtex import BaseKeys, Citation, bibliography, citation_keys, entry_inputs, entry_text, own_entry
 from ..model import Note
 from . import Output
@@ -45,26 +47,32 @@ def install_cite_lookup(ctx: EmitContext) -> EntryTexts:
     """Give the templates ``bibtex_entry(note)`` over ``ctx``'s notes (before a page with a Cite
     block is rendered); returns the entry texts it uses."""
     texts = EntryTexts.of(ctx)
-    ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx), key_memo(ctx))
+    ctx.env.globals["bibtex_entry"] = CitationLookup(ctx.site.notes, texts, base_keys(ctx.env), key_memo(ctx.env))
     return texts
 
 
-def _kept(ctx: EmitContext, kind: type[T]) -> T:
+def _kept(env: jinja2.Environment, kind: type[T]) -> T:
     """The site's one ``kind()``, kept on the Jinja environment (as long as the templates)."""
     name = "papernotes_" + kind.__name__
-    found = getattr(ctx.env, name, None)
+    found = getattr(env, name, None)
     if not isinstance(found, kind):
         found = kind()
-        setattr(ctx.env, name, found)
+        setattr(env, name, found)
     return found
 
 
-def key_memo(ctx: EmitContext) -> KeyMemo:
-    return _kept(ctx, KeyMemo)
+def key_memo(env: jinja2.Environment) -> KeyMemo:
+    return _kept(env, KeyMemo)
 
 
-def base_keys(ctx: EmitContext) -> BaseKeys:
-    return _kept(ctx, BaseKeys)
+def base_keys(env: jinja2.Environment) -> BaseKeys:
+    return _kept(env, BaseKeys)
+
+
+def adopt_key_memo(env: jinja2.Environment, memo: KeyMemo) -> None:
+    """Use ``memo`` (the last build's, from the build cache) on ``env``, before any key is looked
+    up: it checks every note's key inputs before it answers."""
+    setattr(env, "papernotes_" + KeyMemo.__name__, memo)
 
 
 class EntryTexts:
@@ -80,7 +88,7 @@ class EntryTexts:
 
     @classmethod
     def of(cls, ctx: EmitContext) -> "EntryTexts":
-        return _kept(ctx, cls)
+        return _kept(ctx.env, cls)
 
     def text(self, note: Note, key: str) -> str:
         inputs = entry_inputs(note, key)

@@ -41,7 +41,7 @@ class NotePages:
     def outputs(self, ctx: EmitContext, only: set[str] | None = None) -> Iterable[Output]:
         """Every note's page; ``only``: the pages of these notes (by key) alone."""
         # A note's citation key (in its Cite block) depends on the notes that share its base key.
-        base_of = base_keys(ctx)
+        base_of = base_keys(ctx.env)
         categories = {c.path: c for c in ctx.site.all_categories()}
         positions = {(c.path, n.key): i for c in categories.values() for i, n in enumerate(c.notes)}
         web = ctx.web
