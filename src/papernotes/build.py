@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -23,7 +24,7 @@ from .load.config import SiteConfig
 from .diagnostics import Diagnostics
 from .output import Staging
 from .parallel import default_jobs
-from .project import KEY_MEMO, WEB_ENTRY, Project
+from .project import FEED_MEMO, KEY_MEMO, WEB_ENTRY, Project
 
 
 @dataclass
@@ -189,10 +190,14 @@ class Inputs:
                 for name in sorted(filenames):
                     path = os.path.join(dirpath, name)
                     parts.append(f"{path}={file_stamp(Path(path))}")
-        notes, assets = project.walk_notes()  # also what restoring from the cache needs
+        stats: dict[str, os.stat_result] = {}
+        notes, assets = project.walk_notes(stats)  # also what restoring from the cache needs
         static = list(scan_static(project.root, project.config.follow_symlinks).files.values())
         data = [project.references_path] if project.references_path.is_file() else []  # data/references.json
-        files = {os.path.normpath(p): file_stamp(p) or "-" for p in notes + assets + static + data}
+        files = {}
+        for path in notes + assets + static + data:
+            st = stats.get(str(path))
+            files[os.path.normpath(path)] = (stat_stamp(st) if st is not None else file_stamp(path)) or "-"
         return cls(hashlib.sha256("\n".join(parts).encode()).hexdigest(), files, search)
 
     def changed_since(self, last: LastBuild, project: Project) -> set[Path]:
@@ -317,6 +322,8 @@ def _remember(cache: BuildCache, project: Project, inputs: Inputs, output_dir: P
         from .emit.bibtex import key_memo
 
         cache.store_derived(KEY_MEMO, key_memo(project.env))
+    # (without the sitemap's list of pages: it is of this build's site model)
+    cache.store_derived(FEED_MEMO, dataclasses.replace(project.feed_memo, pages=None))
     cache.store_references(build_id, project.references.text)  # what the pages were made from
     static_dir = str(project.root / STATIC_DIR) + os.sep
     assets = {p: s for p, s in inputs.files.items()

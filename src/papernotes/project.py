@@ -53,6 +53,8 @@ if TYPE_CHECKING:  # imported where used: a build with nothing changed never loa
 WEB_ENTRY = "web"
 #: ... and for the citation keys last computed (emit/bibtex.py KeyMemo)
 KEY_MEMO = "citation-keys"
+#: ... and for the notes' update times and sitemap lines (emit/times.py FeedMemo)
+FEED_MEMO = "feed-times"
 
 #: ``refresh(shown=…)``: called with the pages written so far and the problems known then
 ShownFirst = Callable[[list[str], Diagnostics], None]
@@ -624,16 +626,18 @@ class Project:
                               if (os.path.islink(p) and self._left_out(p)) or is_special_file(p)}
         return affected, reloaded, before
 
-    def walk_notes(self) -> tuple[list[Path], list[Path]]:
-        """The note and asset files of the notes folder now (remembered for ``restore``)."""
-        self.walked = self._walk(self.notes_dir)
+    def walk_notes(self, stats: dict[str, os.stat_result] | None = None) -> tuple[list[Path], list[Path]]:
+        """The note and asset files of the notes folder now (remembered for ``restore``);
+        ``stats``: see ``walk``."""
+        self.walked = self._walk(self.notes_dir, stats)
         return self.walked
 
-    def _walk(self, folder: Path) -> tuple[list[Path], list[Path]]:
+    def _walk(self, folder: Path, stats: dict[str, os.stat_result] | None = None) -> tuple[list[Path], list[Path]]:
         """``walk`` with the site's rule for symbolic links; remembers the links it leaves out."""
         assert self.config is not None
         skipped: list[Path] = []
-        found = walk(folder, within=self.notes_dir, follow_symlinks=self.config.follow_symlinks, skipped=skipped)
+        found = walk(folder, within=self.notes_dir, follow_symlinks=self.config.follow_symlinks, skipped=skipped,
+                     stats=stats)
         if folder == self.notes_dir:
             self.skipped_links = set()
         self.skipped_links.update(Path(os.path.normpath(p)) for p in skipped)
@@ -764,6 +768,7 @@ class Project:
     # -- the build cache ----------------------------------------------------------------------------
     def attach_cache(self, cache: BuildCache) -> None:
         from .emit.bibtex import KeyMemo
+        from .emit.times import FeedMemo
         from .emit.web import WebEntries
 
         self.cache = cache
@@ -774,6 +779,9 @@ class Project:
         memo = cache.load_derived(KEY_MEMO)
         if isinstance(memo, KeyMemo):
             self.lookups.key_memo = memo
+        times = cache.load_derived(FEED_MEMO)
+        if isinstance(times, FeedMemo) and self._feed_memo is None:
+            self._feed_memo = times  # each entry's key holds all it is made of
 
     def body_html(self, key: str, rendered: RenderedNote) -> str:
         """The body's HTML, from memory or, for a rendering restored from the cache, from disk."""
