@@ -51,13 +51,17 @@ def install_cite_lookup(ctx: EmitContext) -> EntryTexts:
     return texts
 
 
+def _kept_as(kind: type) -> str:
+    """The attribute of the Jinja environment that holds the site's one ``kind()``."""
+    return "papernotes_" + kind.__name__
+
+
 def _kept(env: jinja2.Environment, kind: type[T]) -> T:
     """The site's one ``kind()``, kept on the Jinja environment (as long as the templates)."""
-    name = "papernotes_" + kind.__name__
-    found = getattr(env, name, None)
+    found = getattr(env, _kept_as(kind), None)
     if not isinstance(found, kind):
         found = kind()
-        setattr(env, name, found)
+        setattr(env, _kept_as(kind), found)
     return found
 
 
@@ -72,7 +76,7 @@ def base_keys(env: jinja2.Environment) -> BaseKeys:
 def adopt_key_memo(env: jinja2.Environment, memo: KeyMemo) -> None:
     """Use ``memo`` (the last build's, from the build cache) on ``env``, before any key is looked
     up: it checks every note's key inputs before it answers."""
-    setattr(env, "papernotes_" + KeyMemo.__name__, memo)
+    setattr(env, _kept_as(KeyMemo), memo)
 
 
 class EntryTexts:
