@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -196,3 +197,26 @@ def test_a_process_that_converted_math_builds_without_workers_and_math_still_wor
     assert result.written and not result.diagnostics.warnings
     page = (root / "site" / "notes" / "batch-000" / "paper-000000.html").read_text()
     assert "<math" in page and "math-error" not in page
+
+
+def test_parallel_cold_build_leaves_citation_keys_and_feed_times_for_the_next_build(generated, tmp_path):
+    """The workers of a parallel build each used to compute every citation key and feed time and
+    drop them; the parent computes them once now, and the build cache keeps them, so the first
+    edit build after a clone does not compute 10,000 keys again."""
+    from papernotes.build import CACHE_DIR
+    from papernotes.cache import BuildCache
+    from papernotes.project import FEED_MEMO, KEY_MEMO
+
+    root = tmp_path / "root"
+    shutil.copytree(generated / "notes", root / "notes")
+    build(BuildOptions(root=root, search=False, jobs=2))
+    cache = BuildCache(root / CACHE_DIR)
+    assert cache.open()
+    try:
+        keys, times = cache.load_derived(KEY_MEMO), cache.load_derived(FEED_MEMO)
+    finally:
+        cache.close()
+    bib = (root / "site" / "papers.bib").read_text()
+    assert len(keys.keys) == 300 and all("{" + key + "," in bib for key in keys.keys.values())
+    sitemap = (root / "site" / "sitemap.xml").read_text()
+    assert times.updated and {iso for _, iso, _ in times.updated.values()} <= set(re.findall(r"<lastmod>([^<]+)<", sitemap))

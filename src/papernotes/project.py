@@ -278,11 +278,15 @@ class Project:
 
     def _full_parallel(self, writer: Writer) -> RefreshReport:
         """The same as a full build, with note bodies rendered and pages written by workers."""
+        from .emit.bibtex import prepare_cite_lookup
+
         by_key = {r.note.key: r for r in self.records.values() if r.note is not None}
         links = self._note_links(by_key)
         self.ctx = ctx = self._context()
         ctx.note_links = links
         outputs = self._collect_outputs(ctx)
+        prepare_cite_lookup(ctx)  # once, here: the workers inherit them, the cache keeps them
+        ctx.feed_memo.prepare(ctx.site.notes)
         by_path = {o.path: o for o in outputs}
         note_pages = {o.body_of: o for o in outputs if o.body_of is not None}
         report = RefreshReport(full=True, diagnostics=Diagnostics())

@@ -51,6 +51,15 @@ def install_cite_lookup(ctx: EmitContext) -> EntryTexts:
     return texts
 
 
+def prepare_cite_lookup(ctx: EmitContext) -> None:
+    """Work out every note's citation key now, once: a parallel build does this before it forks
+    its workers, which inherit the keys instead of each computing them, and the build cache keeps
+    them for the next build."""
+    lookup = ctx.env.globals.get("bibtex_entry")
+    if isinstance(lookup, CitationLookup):
+        lookup.prepare()
+
+
 def _kept_as(kind: type) -> str:
     """The attribute of the Jinja environment that holds the site's one ``kind()``."""
     return "papernotes_" + kind.__name__
@@ -136,6 +145,10 @@ class CitationLookup:
             memo.keys, memo.stamps = citation_keys(self._notes, self._bases), stamps
         self._keys, self._stamps = memo.keys, stamps
         return self._keys
+
+    def prepare(self) -> None:
+        if self._keys is None:
+            self._refresh()
 
     def key(self, note: Note) -> str:
         keys = self._keys if self._keys is not None else self._refresh()

@@ -55,6 +55,11 @@ class FeedMemo:
             found = self.updated[key] = (moment, iso(moment), -moment.timestamp())
         return found
 
+    def prepare(self, notes: list[Note]) -> None:
+        """Every note's time, worked out now (see ``prepare_cite_lookup``)."""
+        for note in notes:
+            self.time(note)
+
     def trim(self, notes: int) -> None:
         for table in (self.updated, self.lines):
             if len(table) > _SLACK * max(notes, 256):
