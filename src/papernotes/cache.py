@@ -31,7 +31,7 @@ from . import __version__
 
 CACHE_DIR = ".papernotes-cache"
 CACHE_FILE = "build.sqlite"
-SCHEMA = "4"
+SCHEMA = "5"
 
 
 def render_version(safe: bool = False) -> str:
@@ -85,7 +85,7 @@ def _digest(data: bytes) -> str:
 @dataclass
 class CachedNote:
     stamp: str
-    payload: Any  # what Project stores: note, slim rendering, diagnostics, link states
+    payload: Any  # what Project stores (project.CachedRow)
 
 
 @dataclass

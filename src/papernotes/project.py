@@ -23,7 +23,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Callable, NamedTuple, Protocol
 
 import jinja2
 
@@ -78,6 +78,17 @@ class NoteRecord:
     rendered: RenderedNote | None = None
     stamp: str | None = None  # the file's size and mtime when read
     from_cache: bool = False  # note and rendering restored from the build cache, not re-done
+
+
+class CachedRow(NamedTuple):
+    """What the build cache keeps of one note besides its body's HTML (``CachedNote.payload``)."""
+
+    note: Note
+    slim: RenderedNote  # the rendering without its HTML
+    load_diagnostics: list[Diagnostic]
+    render_diagnostics: list[Diagnostic]
+    link_states: tuple  # what the paths its links looked at were (see ``link_states``)
+    base_key: str  # its citation base key: restored notes need not compute theirs again
 
 
 class Before(NamedTuple):
@@ -360,11 +371,11 @@ class Project:
         if from_cache_only:
             bases = base_keys(self.env)
             for path, cached in sorted(self.cached.items()):
-                note, _slim, load_diagnostics, _render, _states, base = cached.payload
+                row: CachedRow = cached.payload
                 source = Path(path)
-                self.records[source] = NoteRecord(source, note, list(load_diagnostics), stamp=cached.stamp,
+                self.records[source] = NoteRecord(source, row.note, list(row.load_diagnostics), stamp=cached.stamp,
                                                   from_cache=True)
-                bases.remember(note, base)
+                bases.remember(row.note, row.base_key)
             self._dedupe()
             if self.walked is None:
                 self._walk(self.notes_dir)  # only for the links it leaves out (their warnings)
@@ -679,11 +690,11 @@ class Project:
         shown = display_path(path, self.root)
         cached = self.cached.get(str(path))
         if cached is not None and cached.stamp == record.stamp and record.stamp is not None:
-            note, _slim, load_diagnostics, _render_diagnostics, _states, base = cached.payload
-            record.note, record.load_diagnostics, record.from_cache = note, list(load_diagnostics), True
+            row: CachedRow = cached.payload
+            record.note, record.load_diagnostics, record.from_cache = row.note, list(row.load_diagnostics), True
             from .emit.bibtex import base_keys
 
-            base_keys(self.env).remember(note, base)
+            base_keys(self.env).remember(row.note, row.base_key)
             return record
         try:
             record.note = load_note(path, self.root, self.notes_dir)
@@ -762,11 +773,11 @@ class Project:
         cached = self.cached.get(str(record.source))
         if cached is None or cached.stamp != record.stamp:
             return False
-        _note, slim, _load, render_diagnostics, states, _base = cached.payload
-        if link_states(slim, targets) != states:
+        row: CachedRow = cached.payload
+        if link_states(row.slim, targets) != row.link_states:
             return False
-        record.rendered = slim
-        record.render_diagnostics = list(render_diagnostics)
+        record.rendered = row.slim
+        record.render_diagnostics = list(row.render_diagnostics)
         return True
 
     # -- the build cache ----------------------------------------------------------------------------
@@ -801,7 +812,7 @@ class Project:
     def by_key(self) -> dict[str, NoteRecord]:
         return {r.note.key: r for r in self.records.values() if r.note is not None}
 
-    def cache_entries(self) -> tuple[list[tuple[str, str, Any, str]], set[str]]:
+    def cache_entries(self) -> tuple[list[tuple[str, str, CachedRow, str]], set[str]]:
         """Rows to store for the notes rendered in this process, and every path to keep."""
         targets = self._targets()
         entries = []
@@ -815,15 +826,14 @@ class Project:
             entries.append((str(path), record.stamp, self._cache_payload(record, targets), record.rendered.html))
         return entries, keep
 
-    def _cache_payload(self, record: NoteRecord, targets: LinkTargets) -> tuple:
+    def _cache_payload(self, record: NoteRecord, targets: LinkTargets) -> CachedRow:
         assert record.rendered is not None
         from .emit.bibtex import base_keys
 
         slim = dataclasses.replace(record.rendered, html=None)
-        # with its citation base key: restored notes need not compute theirs again (10,000 of them)
         assert self.env is not None and record.note is not None
-        return (record.note, slim, record.load_diagnostics, record.render_diagnostics,
-                link_states(slim, targets), base_keys(self.env)(record.note))
+        return CachedRow(record.note, slim, record.load_diagnostics, record.render_diagnostics,
+                         link_states(slim, targets), base_keys(self.env)(record.note))
 
     def restore(self, assets: list[str], build_id: str | None = None) -> bool:
         """Take the last build's notes from the cache as the current state (before looking at what
