@@ -107,7 +107,7 @@ def test_cached_builds_after_random_edits_equal_clean_builds(tmp_path, seed):
             work.edit()
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "payload"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "payload", "last build"])
 def test_a_damaged_cache_is_never_trusted(generated, tmp_path, damage):
     root = tmp_path / "root"
     shutil.copytree(generated / "notes", root / "notes")
@@ -123,6 +123,14 @@ def test_a_damaged_cache_is_never_trusted(generated, tmp_path, damage):
         for extra in cache.parent.glob("build.sqlite-*"):
             extra.unlink()
         cache.write_bytes(cache.read_bytes()[:3000])
+    elif damage == "last build":  # the record of the last build, its text changed under its digest
+        import sqlite3
+        db = sqlite3.connect(cache)
+        (value,) = db.execute("SELECT value FROM meta WHERE key = 'last_build'").fetchone()
+        assert '"notes": 300' in value
+        db.execute("UPDATE meta SET value = ? WHERE key = 'last_build'", (value.replace('"notes": 300', '"notes": 3'),))
+        db.commit()
+        db.close()
     else:  # a row whose payload no longer matches its checksum: poison it with another note's data
         import sqlite3
         db = sqlite3.connect(cache)

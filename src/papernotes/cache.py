@@ -273,10 +273,10 @@ class BuildCache:
             row = self._db.execute("SELECT value FROM meta WHERE key = 'last_build'").fetchone()
             if row is None:
                 return None
-            data = json.loads(row[0])
-            if _digest(json.dumps(data["build"], sort_keys=True).encode()) != data["digest"]:
+            digest, _, text = row[0].partition(" ")
+            if _digest(text.encode()) != digest:
                 return None
-            return LastBuild(**data["build"])
+            return LastBuild(**json.loads(text))
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return None
 
@@ -311,8 +311,9 @@ class BuildCache:
             if build is None:
                 self._db.execute("DELETE FROM meta WHERE key = 'last_build'")
                 return
-            data = dataclasses.asdict(build)
-            value = json.dumps({"build": data, "digest": _digest(json.dumps(data, sort_keys=True).encode())})
+            # (its fields are plain values already: no deep copy of the 10,000-file manifest)
+            text = json.dumps({f.name: getattr(build, f.name) for f in dataclasses.fields(build)})
+            value = f"{_digest(text.encode())} {text}"  # the digest of the very text stored
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (value,))
         except sqlite3.Error:
             pass
