@@ -384,17 +384,19 @@ class Project:
         self._load_references()
         self.references_stale = from_cache_only
         if from_cache_only:
+            if self.walked is None:
+                self._walk(self.notes_dir)  # only for the links it leaves out (their warnings)
+            # the walk's own Path objects where it found the file (making 10,000 again costs 50 ms)
+            walked = {str(p): p for p in self.walked[0]} if self.walked is not None else {}
             bases = base_keys(self.env)
             for path, cached in sorted(self.cached.items()):
                 row: CachedRow = cached.payload
-                source = Path(path)
+                source = walked.get(path) or Path(path)
                 note = row.restored(source)
                 self.records[source] = NoteRecord(source, note, list(row.load_diagnostics), stamp=cached.stamp,
                                                   from_cache=True)
                 bases.remember(note, row.base_key)
             self._dedupe()
-            if self.walked is None:
-                self._walk(self.notes_dir)  # only for the links it leaves out (their warnings)
             return
         note_paths, asset_paths = self._walk(self.notes_dir)
         self.assets = {Path(os.path.normpath(p)) for p in asset_paths}
