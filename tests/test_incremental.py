@@ -387,3 +387,30 @@ def test_cite_keys_follow_title_and_own_entry_edits_across_cached_builds(tmp_pat
     assert seen[1][0].startswith("hu2022lora-") and seen[1][1].startswith("hu2022lora-") and seen[1][0] != seen[1][1]
     assert seen[2] == ("hu2022lora", "mine2022")
     assert seen[3] == seen[4] == ("hu2022lora", "hu2022qlora")
+
+
+def test_note_pages_name_every_kind_of_pseudo_key_they_depend_on(tmp_path):
+    """An edit build works out a note page's dependencies only when the change holds a note key
+    or a pseudo key of a kind the page names (``Output.pseudo_kinds``): a kind left unnamed would
+    leave pages stale. On the example site (citations, links, related notes) every key a note
+    page depends on is a note's key or of a kind it names, and each named kind occurs."""
+    from papernotes.emit import PSEUDO
+
+    root = tmp_path / "site"
+    repo = Path(__file__).resolve().parents[1]
+    for part in ("notes", "data"):
+        shutil.copytree(repo / part, root / part)
+    project = Project(root, output=tmp_path / "out", check_output=False)
+    project.refresh(SiteDirectory.create(tmp_path / "out"), None)
+    note_keys = {r.note.key for r in project.records.values() if r.note is not None}
+    pages = [o for o in project.outputs.values() if o.body_of is not None]
+    assert len(pages) >= 20 and all(o.deferred for o in pages)
+    seen: set[str] = set()
+    for page in pages:
+        for key in page.depends_on:
+            if key in note_keys:
+                continue
+            kind = next((k for k in page.pseudo_kinds if key.startswith(k)), None)
+            assert kind is not None, f"{page.path} depends on {key!r}, of no kind it names"
+            seen.add(kind)
+    assert seen == set(pages[0].pseudo_kinds) and all(k.startswith(PSEUDO) for k in seen)

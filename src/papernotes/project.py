@@ -598,9 +598,19 @@ class Project:
         every = touches_every_list(row_changed)
         if self.long_lived:  # serve: looked up (the index is made once per set of outputs)
             return self._output_index().touching(keys, body_changed, affected, every)
-        return [o for o in self.outputs.values()
-                if (o.depends_on is None and every) or (o.depends_on is not None and o.depends_on & keys)
-                or o.body_of in body_changed or (o.source is not None and o.source in affected)]
+        # An output whose dependencies are not worked out yet (a note page) is looked at for the
+        # list changes alone: ``needs_write`` passes over it for a body change unless it shows
+        # that body, and those say so (``body_of``).
+        may_touch = _may_touch(row_changed, {r.note.key for r in self.records.values() if r.note is not None})
+
+        def touches(o: Output) -> bool:
+            if o.body_of in body_changed or (o.source is not None and o.source in affected):
+                return True
+            if o.deferred:
+                return may_touch(o.pseudo_kinds) and bool(o.depends_on & row_changed)
+            return every if o.depends_on is None else bool(o.depends_on & keys)
+
+        return [o for o in self.outputs.values() if touches(o)]
 
     def _reload(self, changed: set[Path], notes_dir: Path) -> tuple[set[Path], list[NoteRecord], dict[Path, Before]]:
         """Re-read the notes and assets among ``changed`` (a folder: everything below it).
@@ -1031,6 +1041,22 @@ class Project:
             result.warn(display_path(self.references_path, self.root), line, message)
         result.extend(self.template_diagnostics)
         return result
+
+
+def _may_touch(keys: set[str], note_keys: set[str]) -> Callable[[tuple[str, ...]], bool]:
+    """Whether a change of ``keys`` may touch an output whose dependencies, not worked out yet,
+    are note keys and pseudo keys of the given kinds (``Output.deferred``)."""
+    from .emit import PSEUDO
+
+    notes = any(not key.startswith(PSEUDO) or key in note_keys for key in keys)
+    found: dict[tuple[str, ...], bool] = {}
+
+    def may_touch(kinds: tuple[str, ...]) -> bool:
+        if kinds not in found:
+            found[kinds] = notes or any(key.startswith(kinds) for key in keys)
+        return found[kinds]
+
+    return may_touch
 
 
 def link_states(rendered: RenderedNote, targets: LinkTargets) -> tuple:

@@ -4,6 +4,7 @@ notes each file depends on (which is what makes incremental rebuilds correct).""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
@@ -29,12 +30,19 @@ def time_keys(notes) -> frozenset[str]:
 MATH_CHARACTERS = "@math"
 
 
+#: The prefix of a pseudo note key per citation base key (see ``citation_group``).
+CITATION_GROUP = "@cite:"
+
+#: Every pseudo note key starts so; a note key may too (a file ``@x.md``), see ``Output.deferred``.
+PSEUDO = "@"
+
+
 def citation_group(base_key: str) -> str:
     """A pseudo note key for the notes sharing a citation base key: a note's key in its Cite
     block depends on who else is in its group, so its page depends on this key, which changes
     whenever a note joins or leaves the group (not on every member: that grew with the square
     of the group's size)."""
-    return "@cite:" + base_key
+    return CITATION_GROUP + base_key
 
 
 #: The prefix of a pseudo note key per note: its citation lists (from data/references.json)
@@ -63,13 +71,31 @@ def touches_every_list(changed: set[str]) -> bool:
 @dataclass(frozen=True)
 class Output:
     path: str  # site-relative, "/"-separated
-    depends_on: frozenset[str] | None  # note keys; None means "every note" (e.g. the home page)
+    #: note and pseudo note keys; None means "every note" (e.g. the home page); or a function that
+    #: works them out when they are first asked for (see ``deferred``): ``depends_on`` holds them
+    deps: frozenset[str] | None | Callable[[], frozenset[str]]
     render: Callable[[], bytes] | None = None  # produces the content ...
     source: Path | None = None  # ... or a file copied as it is
     body_of: str | None = None  # the note whose whole body the page shows (its own page)
     #: no page needs it to show right when it loads (feeds, the sitemap, papers.bib, preview
     #: files): ``serve`` writes it after telling open pages to reload, so a save reloads sooner
     background: bool = False
+    #: with ``deps`` a function: the prefixes of the pseudo keys it may give (all else are keys
+    #: of the site's notes). The function must give what it would have given when the output was
+    #: made, so it works from what the emitter handed it then, never from state that changes.
+    pseudo_kinds: tuple[str, ...] = ()
+
+    @cached_property
+    def depends_on(self) -> frozenset[str] | None:
+        return self.deps() if callable(self.deps) else self.deps
+
+    @property
+    def deferred(self) -> bool:
+        """Whether its dependencies are not worked out yet: a change that holds no note key and
+        no pseudo key of its kinds cannot touch it, whatever they are (an edit build of 10,000
+        note pages need not work out 10,000 dependency sets to find the one page a body edit
+        touches)."""
+        return callable(self.deps) and "depends_on" not in self.__dict__
 
 
 class Emitter(Protocol):
@@ -91,5 +117,5 @@ def default_emitters() -> list[Emitter]:
             ThemeAssets(), NoteAssets(), MathFont(), StaticFiles()]  # static files last: they lose
 
 
-__all__ = ["CITATION_LISTS", "CITED_COUNTS", "EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "READ_NEXT", "TIME", "time_key", "time_keys",
+__all__ = ["CITATION_GROUP", "CITATION_LISTS", "PSEUDO", "CITED_COUNTS", "EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "READ_NEXT", "TIME", "time_key", "time_keys",
            "citation_group", "citation_lists", "default_emitters", "is_links_key", "links_key", "touches_every_list"]

@@ -7,7 +7,8 @@ from typing import Iterable
 
 from ..load.site import Category
 from ..model import Note
-from . import Output, citation_group, citation_lists
+from . import CITATION_GROUP, CITATION_LISTS, Output, citation_group, citation_lists
+from .web import LINKS
 from .bibtex import base_keys
 from .context import EmitContext
 from .link_buttons import link_buttons
@@ -44,25 +45,34 @@ class NotePages:
         base_of = base_keys(ctx.env)
         categories = {c.path: c for c in ctx.site.all_categories()}
         positions = {(c.path, n.key): i for c in categories.values() for i, n in enumerate(c.notes)}
-        web = ctx.web
+        # (the dependencies are worked out from these when first asked for: all made now)
+        web, citations, neighbours = ctx.web, ctx.citations, ctx.site.neighbours
         for note in ctx.site.notes:
             if only is not None and note.key not in only:
                 continue
-            previous, following = ctx.site.neighbours.get(note.key, (None, None))
-            nav = category_nav(categories, positions, note)
-            deps = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
-            deps |= {n.key for n in nav.notes} if nav else set()
-            deps |= web.depends_on(note)  # backlinks and related notes
-            deps |= {citation_lists(note.key)} | ctx.citations.depends_on(note)  # "Cites N", "Cited by N"
+            previous, following = neighbours.get(note.key, (None, None))
 
-            def render(note=note, previous=previous, following=following, nav=nav) -> bytes:
+            def deps(note=note, previous=previous, following=following) -> frozenset[str]:
+                nav = category_nav(categories, positions, note)
+                found = {note.key, citation_group(base_of(note))} | {n.key for n in (previous, following) if n is not None}
+                found |= {n.key for n in nav.notes} if nav else set()
+                found |= web.depends_on(note)  # backlinks and related notes
+                found |= {citation_lists(note.key)} | citations.depends_on(note)  # "Cites N", "Cited by N"
+                return frozenset(found)
+
+            def render(note=note, previous=previous, following=following) -> bytes:
                 return ctx.render_page(
                     "note.html", note.url, note.title, note=note, body=ctx.body(note),
-                    previous=previous, next=following, category_nav=nav, links=link_buttons(note.links),
-                    web=web.of(note),
+                    previous=previous, next=following, category_nav=category_nav(categories, positions, note),
+                    links=link_buttons(note.links), web=web.of(note),
                 )
 
-            yield Output(note.url, frozenset(deps), render, body_of=note.key)
+            yield Output(note.url, deps, render, body_of=note.key, pseudo_kinds=NOTE_PAGE_KINDS)
+
+
+#: The pseudo keys a note page depends on besides note keys: its citation group, its citation
+#: lists, and the links of the notes its web shows.
+NOTE_PAGE_KINDS = (CITATION_GROUP, CITATION_LISTS, LINKS)
 
 
 class HomePage:

@@ -24,14 +24,15 @@ def links_key(note_key: str) -> str:
     """A pseudo note key (as ``emit.time_key``): the links of a note to other notes changed (what
     they point at, or the sentences around them). The pages of the notes it links to, or did,
     show them (backlinks), and so do pages that list it among their related notes."""
-    return _LINKS + note_key
+    return LINKS + note_key
 
 
-_LINKS = "@links:"
+#: The prefix of the pseudo keys of ``links_key``.
+LINKS = "@links:"
 
 
 def is_links_key(key: str) -> bool:
-    return key.startswith(_LINKS)
+    return key.startswith(LINKS)
 
 
 @dataclass(frozen=True)
