@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterable
 
 from ..load.site import Category
@@ -87,13 +88,13 @@ class CategoryPages:
 
     def outputs(self, ctx: EmitContext) -> Iterable[Output]:
         for category in ctx.site.all_categories():
-            notes = category.all_notes()
-
             def render(category=category) -> bytes:
                 return ctx.render_page("category.html", category.url, category.title, category=category)
 
-            deps = ctx.keys(notes) | ({category.intro.key} if category.intro else set())
-            yield Output(category.url, frozenset(deps), render)
+            def deps(category=category) -> frozenset[str]:  # (worked out when asked for: see Output)
+                return ctx.keys(category.all_notes()) | ({category.intro.key} if category.intro else frozenset())
+
+            yield Output(category.url, deps, render)
 
 
 class TermPages:
@@ -108,7 +109,7 @@ class TermPages:
                 def render(term=term) -> bytes:
                     return ctx.render_page("term.html", term.url, term_title(ctx, term), term=term)
 
-                yield Output(term.url, ctx.keys(term.notes), render)
+                yield Output(term.url, partial(ctx.keys, term.notes), render)
 
 
 def term_title(ctx: EmitContext, term) -> str:

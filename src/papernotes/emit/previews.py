@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from typing import Iterable
 
 from ..model import Note
-from . import Output, citation_lists
+from . import CITATION_LISTS, Output, citation_lists
 from .context import EmitContext
 
 #: Most characters of the first paragraph a preview shows.
@@ -100,8 +100,10 @@ class PreviewFiles:
             def render(notes=notes) -> bytes:
                 return _json({note.slug: data(note) for note in notes})
 
-            deps = frozenset(k for note in notes for k in (note.key, citation_lists(note.key)))
-            yield Output(f"{PREVIEW_DIR}/{number}.json", deps, render, background=True)
+            def deps(notes=notes) -> frozenset[str]:  # (worked out when asked for: see Output)
+                return frozenset(k for note in notes for k in (note.key, citation_lists(note.key)))
+
+            yield Output(f"{PREVIEW_DIR}/{number}.json", deps, render, background=True, pseudo_kinds=(CITATION_LISTS,))
         # The number of files is its only content: it changes only when the number of notes
         # crosses a power of two times NOTES_PER_FILE (every note changes file then).
         yield Output(f"{PREVIEW_DIR}/index.json", frozenset({f"@preview-files:{files}"}),
