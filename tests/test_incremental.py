@@ -418,3 +418,42 @@ def test_outputs_name_every_kind_of_pseudo_key_they_depend_on(tmp_path):
             if output.body_of is not None:
                 seen.add(kind)
     assert seen == set(pages[0].pseudo_kinds) and all(k.startswith(PSEUDO) for k in seen)
+
+
+def test_an_own_entry_taking_a_told_apart_key_moves_that_note_key_on_its_page(tmp_path):
+    """Two notes that share a base key are told apart by a hash (``smith2021model-xxxx``); a
+    note elsewhere whose own ``bibtex:`` entry takes one of those keys makes that note's key
+    longer. The cached build must show the new key on that note's page too, though the two
+    notes share no base key, category, tag, author or link (found by a randomised comparison of
+    cached and fresh builds)."""
+    root = tmp_path / "root"
+    notes = root / "notes"
+    for folder in ("vision", "speech"):
+        (notes / folder).mkdir(parents=True)
+
+    def write(rel: str, title: str, authors: str, year: int, extra: str = "") -> None:
+        (notes / rel).write_text(f'---\ntitle: "{title}"\nauthors: [{authors}]\nyear: {year}\n{extra}---\n'
+                                 f"Body of {rel}, 正文.\n", encoding="utf-8")
+
+    write("vision/first.md", "Model of sight", "Ann Smith", 2021)
+    write("vision/second.md", "Model of depth", "Bo Smith", 2021)  # smith2021model too
+    write("speech/third.md", "Hearing voices", "Cy Jones", 2019)
+    out = tmp_path / "out"
+    build(BuildOptions(root=root, output=out, search=False))
+
+    def cite_key(page: str) -> str:
+        return re.search(r"@\w+\{([^,]+),", (out / "notes" / page).read_text(encoding="utf-8")).group(1)
+
+    taken = cite_key("vision/first.html")
+    assert re.fullmatch(r"smith2021model-[a-z2-7]{4}", taken)
+    write("speech/third.md", "Hearing voices", "Cy Jones", 2019, f"bibtex: '@misc{{{taken}, title={{Voices}}}}'\n")
+    result = build(BuildOptions(root=root, output=out, search=False))
+    assert result.written and not result.diagnostics.errors
+    assert cite_key("speech/third.html") == taken
+    moved = cite_key("vision/first.html")
+    assert moved != taken and moved.startswith(taken) and len(moved) == len(taken) + 4
+    assert snapshot(out) == fresh_build(root, tmp_path)
+    write("speech/third.md", "Hearing voices", "Cy Jones", 2019)  # and back
+    build(BuildOptions(root=root, output=out, search=False))
+    assert cite_key("vision/first.html") == taken
+    assert snapshot(out) == fresh_build(root, tmp_path)

@@ -212,9 +212,21 @@ def generated_base_key(note: Note) -> str:
 
 def citation_base_key(note: Note) -> str:
     """What a note's citation key is decided from, letter case folded: its own entry's key, or
-    :func:`generated_base_key`. Notes with different base keys never affect each other's keys."""
+    :func:`generated_base_key`. Notes with different base keys affect each other's keys only
+    through :func:`key_groups`."""
     own, _ = _parse_own(note)
     return own.key.casefold() if own is not None else generated_base_key(note)
+
+
+def key_groups(note: Note) -> set[str]:
+    """The base keys of the notes whose citation keys may change with this note's key inputs:
+    its own base key, and, when the key it is given as it is (its own entry's, or its base key)
+    has the shape of a told-apart key ``stem-hash``, the base key ``stem``: the notes told apart
+    there step aside from it (``citation_keys``), though their base key differs from this one's."""
+    base = citation_base_key(note)
+    own, _ = _parse_own(note)
+    stem, dash, _ = (own.key if own is not None else base).casefold().rpartition("-")
+    return {base, stem} if dash and stem else {base}
 
 
 class BaseKeys:

@@ -416,7 +416,7 @@ class Project:
     # -- incremental -----------------------------------------------------------------------------
     def _incremental(self, writer: Writer, changed: set[Path], later: list[Output] | None = None,
                      shown: ShownFirst | None = None) -> RefreshReport:
-        from .bibtex import citation_base_key
+        from .bibtex import key_groups
         from .citations import join, web_changes
         from .emit import (CITED_COUNTS, MATH_CHARACTERS, READ_NEXT, citation_group, citation_lists, links_key, time_key,
                            touches_every_list)
@@ -452,8 +452,10 @@ class Project:
             if old is None or new is None or list_signature(old) != list_signature(new):
                 structure_same = False
                 row_changed.update(n.key for n in (old, new) if n is not None)
-                # the notes sharing its citation base key, before and after (their Cite blocks)
-                row_changed.update(citation_group(citation_base_key(n)) for n in (old, new) if n is not None)
+                # the notes sharing its citation base key, before and after (their Cite blocks),
+                # and those told apart next to a key it takes (``key_groups``)
+                row_changed.update(citation_group(group) for n in (old, new) if n is not None
+                                   for group in key_groups(n))
             elif new is not old:
                 _update_in_place(old, new)  # lists and pages keep pointing at the same object
                 self.records[path].note = old
