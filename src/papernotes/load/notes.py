@@ -119,9 +119,7 @@ def _special_entry(entry: os.DirEntry, path: Path) -> tuple[bool, os.stat_result
         st = entry.stat()
     except OSError:
         return False, None
-    if stat.S_ISDIR(st.st_mode):
-        return False, None
-    return not stat.S_ISREG(st.st_mode) or (st.st_size == 0 and _holds_data(path)), st
+    return _special(st, path), (None if stat.S_ISDIR(st.st_mode) else st)
 
 
 def leads_outside(path: Path, folder: Path | str) -> bool:
@@ -137,6 +135,11 @@ def is_special_file(path: Path | str) -> bool:
         st = os.stat(path)
     except OSError:
         return False
+    return _special(st, path)
+
+
+def _special(st: os.stat_result, path: Path | str) -> bool:
+    """``is_special_file`` for the file at ``path``, whose ``os.stat`` is ``st``."""
     if stat.S_ISDIR(st.st_mode):
         return False
     return not stat.S_ISREG(st.st_mode) or (st.st_size == 0 and _holds_data(path))
