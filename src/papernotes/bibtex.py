@@ -220,12 +220,11 @@ def citation_base_key(note: Note) -> str:
 
 def key_groups(note: Note) -> set[str]:
     """The base keys of the notes whose citation keys may change with this note's key inputs:
-    its own base key, and, when the key it is given as it is (its own entry's, or its base key)
-    has the shape of a told-apart key ``stem-hash``, the base key ``stem``: the notes told apart
-    there step aside from it (``citation_keys``), though their base key differs from this one's."""
+    its own base key, and, when that key (its own entry's, letter case folded, or the generated
+    one) has the shape of a told-apart key ``stem-hash``, the base key ``stem``: the notes told
+    apart there step aside from it (``citation_keys``), though their base key differs from this one's."""
     base = citation_base_key(note)
-    own, _ = _parse_own(note)
-    stem, dash, _ = (own.key if own is not None else base).casefold().rpartition("-")
+    stem, dash, _ = base.rpartition("-")
     return {base, stem} if dash and stem else {base}
 
 
