@@ -592,7 +592,7 @@ class Project:
         return {output.path for output in pages}
 
     def _outputs_touching(self, row_changed: set[str], body_changed: set[str], affected: set[Path]) -> list[Output]:
-        from .emit import touches_every_list
+        from .emit import deferred_may_touch, touches_every_list
 
         if self.rewrite_all:
             return list(self.outputs.values())
@@ -603,7 +603,7 @@ class Project:
         # An output whose dependencies are not worked out yet (a note page) is looked at for the
         # list changes alone: ``needs_write`` passes over it for a body change unless it shows
         # that body, and those say so (``body_of``).
-        may_touch = _may_touch(row_changed, {r.note.key for r in self.records.values() if r.note is not None})
+        may_touch = deferred_may_touch(row_changed, {r.note.key for r in self.records.values() if r.note is not None})
 
         def touches(o: Output) -> bool:
             if o.body_of in body_changed or (o.source is not None and o.source in affected):
@@ -1043,22 +1043,6 @@ class Project:
             result.warn(display_path(self.references_path, self.root), line, message)
         result.extend(self.template_diagnostics)
         return result
-
-
-def _may_touch(keys: set[str], note_keys: set[str]) -> Callable[[tuple[str, ...]], bool]:
-    """Whether a change of ``keys`` may touch an output whose dependencies, not worked out yet,
-    are note keys and pseudo keys of the given kinds (``Output.deferred``)."""
-    from .emit import PSEUDO
-
-    notes = any(not key.startswith(PSEUDO) or key in note_keys for key in keys)
-    found: dict[tuple[str, ...], bool] = {}
-
-    def may_touch(kinds: tuple[str, ...]) -> bool:
-        if kinds not in found:
-            found[kinds] = notes or any(key.startswith(kinds) for key in keys)
-        return found[kinds]
-
-    return may_touch
 
 
 def link_states(rendered: RenderedNote, targets: LinkTargets) -> tuple:

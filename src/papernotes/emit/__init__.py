@@ -98,6 +98,21 @@ class Output:
         return callable(self.deps) and "depends_on" not in self.__dict__
 
 
+def deferred_may_touch(keys: set[str], note_keys: set[str]) -> Callable[[tuple[str, ...]], bool]:
+    """Whether a change of ``keys`` may touch a deferred output (``Output.deferred``) of the given
+    ``pseudo_kinds``: its dependencies are keys of the site's notes (``note_keys``) and pseudo
+    keys of those kinds."""
+    notes = any(not key.startswith(PSEUDO) or key in note_keys for key in keys)
+    found: dict[tuple[str, ...], bool] = {}
+
+    def may_touch(kinds: tuple[str, ...]) -> bool:
+        if kinds not in found:
+            found[kinds] = notes or any(key.startswith(kinds) for key in keys)
+        return found[kinds]
+
+    return may_touch
+
+
 class Emitter(Protocol):
     name: str
 
@@ -118,4 +133,4 @@ def default_emitters() -> list[Emitter]:
 
 
 __all__ = ["CITATION_GROUP", "CITATION_LISTS", "PSEUDO", "CITED_COUNTS", "EmitContext", "Emitter", "MATH_CHARACTERS", "Output", "READ_NEXT", "TIME", "time_key", "time_keys",
-           "citation_group", "citation_lists", "default_emitters", "is_links_key", "links_key", "touches_every_list"]
+           "citation_group", "citation_lists", "default_emitters", "deferred_may_touch", "is_links_key", "links_key", "touches_every_list"]
